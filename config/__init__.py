@@ -1,0 +1,6 @@
+"""Project configuration: settings, URLs, the Celery app and the WSGI/ASGI entry points."""
+
+# Load the Celery app whenever Django starts, so that @shared_task binds to it.
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,224 @@
+"""Writes for participants and their actions, and the loaders of the shipped data files."""
+
+from pathlib import Path
+
+import pycountry
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from signatories.models import Action, DomesticStep, Membership, Participant, ParticipantAlias, RegionalGroup
+from signatories.names import name_key
+from signatories.selectors import ParticipantIndex
+from tracker.models import DatePrecision, Source, Treaty
+from tracker.rules import ActionKind
+from tracker.services import LoadSummary, SeedLedger, SourceResolver, error_text, parse_date, read_rows
+
+GROUPS_BY_LABEL = {
+    "African": RegionalGroup.AFRICAN,
+    "Asia-Pacific": RegionalGroup.ASIA_PACIFIC,
+    "Eastern European": RegionalGroup.EASTERN_EUROPEAN,
+    "Latin American and Caribbean": RegionalGroup.LATIN_AMERICAN_CARIBBEAN,
+    "Western European and Others": RegionalGroup.WESTERN_EUROPEAN_OTHERS,
+}
+
+
+@transaction.atomic
+def record_action(
+    *,
+    treaty: Treaty,
+    participant: Participant,
+    kind: ActionKind | str,
+    date,
+    sources: list[Source] = (),
+    **fields,
+) -> Action:
+    """Record one action after checking every invariant of the model; raises ValidationError."""
+    action = Action(treaty=treaty, participant=participant, kind=ActionKind(kind).value, date=date, **fields)
+    action.full_clean()
+    action.save()
+    action.sources.set(sources)
+    return action
+
+
+def participant_from_row(row: dict[str, str]) -> Participant:
+    """A new Participant from a row of fixtures/participants.csv; ISO codes from pycountry."""
+    participant = Participant(
+        name=row["untc_name"],
+        slug=slugify(row["untc_name"]),
+        kind=row["kind"],
+        un_member=row["un_member"] == "yes",
+        un_regional_group=GROUPS_BY_LABEL[row["un_regional_group"]] if row["un_regional_group"] else "",
+        note=row["note"],
+    )
+    if row["iso_alpha3"]:
+        country = pycountry.countries.get(alpha_3=row["iso_alpha3"])
+        if country is None:
+            raise ValueError(f"{row['iso_alpha3']!r} is not an ISO 3166 alpha-3 code")
+        participant.iso_alpha2, participant.iso_alpha3, participant.iso_numeric = (
+            country.alpha_2,
+            country.alpha_3,
+            country.numeric,
+        )
+    return participant
+
+
+def load_participants(path: Path, ledger: SeedLedger) -> LoadSummary:
+    """Create the participants of fixtures/participants.csv that do not exist yet, with their aliases.
+
+    Every name and alias must read differently from all the others (after ``name_key``),
+    or matching names would be ambiguous. Writes in two bulk inserts.
+    """
+    summary = LoadSummary()
+    existing = {p.name: p for p in Participant.objects.all()}
+    taken_codes = {code for p in existing.values() for code in (p.iso_alpha2, p.iso_alpha3, p.iso_numeric) if code}
+    seen: dict[str, str] = {}
+    new: list[Participant] = []
+    aliases: dict[str, list[str]] = {}
+    for line, row in read_rows(path):
+        names = [row["untc_name"], *filter(None, (a.strip() for a in row["aliases"].split(";")))]
+        for name in names:
+            owner = seen.setdefault(name_key(name), row["untc_name"])
+            if owner != row["untc_name"]:
+                summary.problems.append(f"{path.name} row {line}: {name!r} already names {owner}")
+        aliases[row["untc_name"]] = names[1:]
+        key = f"participant:{row['untc_name']}"
+        if row["untc_name"] in existing or not ledger.should_create(key):
+            summary.kept += 1
+            continue
+        try:
+            participant = participant_from_row(row)
+            # Uniqueness is checked here against the file and the table, not row by row.
+            participant.full_clean(validate_unique=False, validate_constraints=False)
+            codes = {participant.iso_alpha2, participant.iso_alpha3, participant.iso_numeric} - {None}
+            if codes & taken_codes:
+                raise ValueError(f"ISO code {sorted(codes & taken_codes)[0]} belongs to another participant")
+            taken_codes |= codes
+        except (KeyError, ValueError, ValidationError) as error:
+            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
+            continue
+        new.append(participant)
+        ledger.mark(key)
+    if not summary.problems:
+        Participant.objects.bulk_create(new)
+        summary.created += len(new)
+        summary.add(load_aliases(aliases, ledger))
+    return summary
+
+
+def load_aliases(aliases: dict[str, list[str]], ledger: SeedLedger) -> LoadSummary:
+    """Create the aliases, by participant name, that were never created before."""
+    summary = LoadSummary()
+    participants = {p.name: p for p in Participant.objects.filter(name__in=aliases)}
+    known = set(ParticipantAlias.objects.values_list("name", flat=True))
+    new = []
+    for name, names in aliases.items():
+        for alias in names:
+            key = f"alias:{alias}"
+            if alias in known or name not in participants or not ledger.should_create(key):
+                summary.kept += 1
+                continue
+            new.append(ParticipantAlias(participant=participants[name], name=alias))
+            ledger.mark(key)
+    ParticipantAlias.objects.bulk_create(new)
+    summary.created += len(new)
+    return summary
+
+
+def load_memberships(path: Path, ledger: SeedLedger) -> LoadSummary:
+    """Create the memberships of regional organizations (fixtures/reio-memberships.csv)."""
+    summary = LoadSummary()
+    index = ParticipantIndex()
+    for line, row in read_rows(path):
+        organization, member = index.get(row["organization"]), index.get(row["member_iso_alpha3"])
+        if organization is None or member is None:
+            missing = row["organization"] if organization is None else row["member_iso_alpha3"]
+            summary.problems.append(f"{path.name} row {line}: {index.unknown_message(missing)}")
+            continue
+        try:
+            joined_on = parse_date(row["joined_on"])
+            key = f"membership:{organization.slug}:{member.slug}:{joined_on}"
+            if Membership.objects.filter(organization=organization, member=member, joined_on=joined_on).exists() or (
+                not ledger.should_create(key)
+            ):
+                summary.kept += 1
+                continue
+            membership = Membership(
+                organization=organization,
+                member=member,
+                joined_on=joined_on,
+                left_on=parse_date(row["left_on"]) if row["left_on"] else None,
+                source_url=row["source"],
+            )
+            membership.full_clean()
+            membership.save()
+            ledger.mark(key)
+            summary.created += 1
+        except (ValueError, ValidationError) as error:
+            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
+    return summary
+
+
+def load_signatures(treaty: Treaty, path: Path, sources: SourceResolver, ledger: SeedLedger) -> LoadSummary:
+    """Create the signatures of ``<slug>-signatures.csv`` not recorded yet."""
+    summary = LoadSummary()
+    index = ParticipantIndex()
+    signed = set(
+        Action.objects.filter(treaty=treaty, kind__in=[k.value for k in (ActionKind.SIGNATURE, ActionKind.DEFINITIVE_SIGNATURE)])
+        .values_list("participant_id", flat=True)
+    )
+    for line, row in read_rows(path):
+        participant = index.get(row["participant"])
+        if participant is None:
+            summary.problems.append(f"{path.name} row {line}: {index.unknown_message(row['participant'])}")
+            continue
+        key = f"action:{treaty.slug}:{participant.slug}:signature"
+        if participant.pk in signed or not ledger.should_create(key):
+            summary.kept += 1
+            continue
+        try:
+            record_action(
+                treaty=treaty,
+                participant=participant,
+                kind=ActionKind.SIGNATURE,
+                date=parse_date(row["signature_date"]),
+                date_precision=row["date_precision"] or DatePrecision.EXACT,
+                place=row["place"],
+                confidence=row["confidence"],
+                note=row["note"],
+                sources=sources.resolve_all(row["sources"]),
+            )
+        except (ValueError, ValidationError) as error:
+            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
+            continue
+        ledger.mark(key)
+        summary.created += 1
+    return summary
+
+
+def load_domestic_steps(treaty: Treaty, path: Path, sources: SourceResolver, ledger: SeedLedger) -> LoadSummary:
+    """Create the domestic steps of ``<slug>-domestic-steps.csv`` not recorded yet."""
+    summary = LoadSummary()
+    index = ParticipantIndex()
+    for line, row in read_rows(path):
+        participant = index.get(row["participant"])
+        if participant is None:
+            summary.problems.append(f"{path.name} row {line}: {index.unknown_message(row['participant'])}")
+            continue
+        try:
+            day = parse_date(row["date"])
+            key = f"step:{treaty.slug}:{participant.slug}:{day}:{row['step']}"
+            lookup = {"treaty": treaty, "participant": participant, "date": day, "step": row["step"]}
+            if DomesticStep.objects.filter(**lookup).exists() or not ledger.should_create(key):
+                summary.kept += 1
+                continue
+            step = DomesticStep(**lookup, confidence=row["confidence"], note=row["note"])
+            step.full_clean()
+            step.save()
+            step.sources.set(sources.resolve_all(row["sources"]))
+        except (ValueError, ValidationError) as error:
+            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
+            continue
+        ledger.mark(key)
+        summary.created += 1
+    return summary

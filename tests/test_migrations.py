@@ -1,0 +1,9 @@
+"""The migrations match the models, so a deploy never meets a missing migration."""
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -1,0 +1,91 @@
+"""Reads: a treaty's actions as the rules engine wants them, and its status on a date."""
+
+from datetime import date
+
+from django.core.cache import cache
+
+from tracker import rules
+from tracker.models import Treaty
+
+# The keys of the status object, in the order `treaty_status --json` and the API print them.
+STATUS_KEYS = (
+    "treaty",
+    "as_of",
+    "threshold",
+    "signatories",
+    "instruments_deposited",
+    "instruments_counted",
+    "remaining",
+    "threshold_reached_on",
+    "entry_into_force_on",
+    "in_force",
+    "parties",
+    "signature_closes_on",
+    "days_until_signature_closes",
+    "days_until_entry_into_force",
+)
+DATA_VERSION_KEY = "tracker:data-version"
+
+
+def action_records(treaty: Treaty) -> list[rules.ActionRecord]:
+    """All actions under ``treaty``, in one query, as plain records for the rules engine."""
+    from signatories.models import Action, Participant
+
+    rows = Action.objects.filter(treaty=treaty).values_list(
+        "participant__slug", "kind", "date", "participant__kind", "withdrawn_on"
+    )
+    return [
+        rules.ActionRecord(
+            participant=slug,
+            kind=rules.ActionKind(kind),
+            on=day,
+            is_reio=participant_kind == Participant.Kind.REIO,
+            withdrawn_on=withdrawn_on,
+        )
+        for slug, kind, day, participant_kind, withdrawn_on in rows
+    ]
+
+
+def treaty_status(treaty: Treaty, as_of: date | None = None) -> rules.Status:
+    """The status of ``treaty`` on ``as_of`` (default: today in the treaty's time zone)."""
+    return rules.status_as_of(treaty.rule, action_records(treaty), as_of or treaty.local_date())
+
+
+def status_dict(treaty: Treaty, status: rules.Status) -> dict:
+    """The status as the JSON object of `treaty_status --json`: exactly ``STATUS_KEYS``."""
+
+    def iso(day: date | None) -> str | None:
+        return day.isoformat() if day else None
+
+    return {
+        "treaty": treaty.slug,
+        "as_of": iso(status.as_of),
+        "threshold": status.threshold,
+        "signatories": status.signatories,
+        "instruments_deposited": status.instruments_deposited,
+        "instruments_counted": status.instruments_counted,
+        "remaining": status.remaining,
+        "threshold_reached_on": iso(status.threshold_reached_on),
+        "entry_into_force_on": iso(status.entry_into_force_on),
+        "in_force": status.in_force,
+        "parties": status.parties,
+        "signature_closes_on": iso(status.signature_closes_on),
+        "days_until_signature_closes": status.days_until_signature_closes,
+        "days_until_entry_into_force": status.days_until_entry_into_force,
+    }
+
+
+def data_version() -> str:
+    """A token that changes whenever a treaty, participant or action changes."""
+    return cache.get_or_set(DATA_VERSION_KEY, "initial", timeout=None)
+
+
+def cached_status_dict(treaty: Treaty, as_of: date | None = None) -> dict:
+    """``status_dict`` through the cache; any write to the data makes older entries unreachable."""
+    as_of = as_of or treaty.local_date()
+    key = f"tracker:status:{treaty.slug}:{as_of.isoformat()}:{data_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = status_dict(treaty, treaty_status(treaty, as_of))
+        cache.set(key, found, timeout=24 * 60 * 60)
+    return found

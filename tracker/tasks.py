@@ -1,0 +1,15 @@
+"""Celery tasks of the tracker. Each is a thin shell around a selector or service."""
+
+from celery import shared_task
+
+from tracker.models import Treaty
+from tracker.selectors import cached_status_dict
+
+
+@shared_task
+def refresh_statuses() -> dict[str, dict]:
+    """Compute today's status of every treaty and keep it in the cache for the pages.
+
+    Returns the statuses by slug, so a caller (or a test) can see what was computed.
+    """
+    return {treaty.slug: cached_status_dict(treaty) for treaty in Treaty.objects.all()}
