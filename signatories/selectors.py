@@ -4,6 +4,10 @@ from signatories.models import Participant
 from signatories.names import closest_names, name_key
 
 
+class UnknownParticipant(ValueError):
+    """A name that matches no participant."""
+
+
 class ParticipantIndex:
     """Every participant under every key a file may name it by: the depositary's name,
     its aliases and its ISO alpha-3 code, compared with ``name_key`` (so case, accents,
@@ -29,6 +33,13 @@ class ParticipantIndex:
     def get(self, name: str) -> Participant | None:
         """The participant ``name`` designates, or None."""
         return self._by_key.get(name_key(name))
+
+    def require(self, name: str) -> Participant:
+        """The participant ``name`` designates; raises UnknownParticipant with a suggestion."""
+        participant = self.get(name)
+        if participant is None:
+            raise UnknownParticipant(self.unknown_message(name))
+        return participant
 
     def suggest(self, name: str) -> list[str]:
         """The participants' names closest to an unknown ``name``."""

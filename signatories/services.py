@@ -7,12 +7,30 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from signatories.models import Action, DomesticStep, Membership, Participant, ParticipantAlias, RegionalGroup
+from signatories.models import (
+    SIGNATURE_VALUES,
+    Action,
+    DomesticStep,
+    Membership,
+    Participant,
+    ParticipantAlias,
+    RegionalGroup,
+)
 from signatories.names import name_key
 from signatories.selectors import ParticipantIndex
 from tracker.models import DatePrecision, Source, Treaty
 from tracker.rules import ActionKind
-from tracker.services import LoadSummary, SeedLedger, SourceResolver, error_text, parse_date, read_rows
+from tracker.services import (
+    LoadSummary,
+    SeedLedger,
+    SeedRow,
+    SourceResolver,
+    error_text,
+    load_rows,
+    parse_date,
+    read_rows,
+    save_valid,
+)
 
 GROUPS_BY_LABEL = {
     "African": RegionalGroup.AFRICAN,
@@ -127,98 +145,75 @@ def load_aliases(aliases: dict[str, list[str]], ledger: SeedLedger) -> LoadSumma
 
 def load_memberships(path: Path, ledger: SeedLedger) -> LoadSummary:
     """Create the memberships of regional organizations (fixtures/reio-memberships.csv)."""
-    summary = LoadSummary()
     index = ParticipantIndex()
-    for line, row in read_rows(path):
-        organization, member = index.get(row["organization"]), index.get(row["member_iso_alpha3"])
-        if organization is None or member is None:
-            missing = row["organization"] if organization is None else row["member_iso_alpha3"]
-            summary.problems.append(f"{path.name} row {line}: {index.unknown_message(missing)}")
-            continue
-        try:
-            joined_on = parse_date(row["joined_on"])
-            key = f"membership:{organization.slug}:{member.slug}:{joined_on}"
-            if Membership.objects.filter(organization=organization, member=member, joined_on=joined_on).exists() or (
-                not ledger.should_create(key)
-            ):
-                summary.kept += 1
-                continue
-            membership = Membership(
-                organization=organization,
-                member=member,
-                joined_on=joined_on,
-                left_on=parse_date(row["left_on"]) if row["left_on"] else None,
-                source_url=row["source"],
-            )
-            membership.full_clean()
-            membership.save()
-            ledger.mark(key)
-            summary.created += 1
-        except (ValueError, ValidationError) as error:
-            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
-    return summary
+
+    def plan(row: dict[str, str]) -> SeedRow:
+        membership = Membership(
+            organization=index.require(row["organization"]),
+            member=index.require(row["member_iso_alpha3"]),
+            joined_on=parse_date(row["joined_on"]),
+            left_on=parse_date(row["left_on"]) if row["left_on"] else None,
+            source_url=row["source"],
+        )
+        natural_key = {
+            "organization": membership.organization,
+            "member": membership.member,
+            "joined_on": membership.joined_on,
+        }
+        return SeedRow(
+            key=f"membership:{membership.organization.slug}:{membership.member.slug}:{membership.joined_on}",
+            exists=Membership.objects.filter(**natural_key).exists(),
+            create=lambda: save_valid(membership),
+        )
+
+    return load_rows(path, ledger, plan)
 
 
 def load_signatures(treaty: Treaty, path: Path, sources: SourceResolver, ledger: SeedLedger) -> LoadSummary:
     """Create the signatures of ``<slug>-signatures.csv`` not recorded yet."""
-    summary = LoadSummary()
     index = ParticipantIndex()
     signed = set(
-        Action.objects.filter(treaty=treaty, kind__in=[k.value for k in (ActionKind.SIGNATURE, ActionKind.DEFINITIVE_SIGNATURE)])
-        .values_list("participant_id", flat=True)
+        Action.objects.filter(treaty=treaty, kind__in=SIGNATURE_VALUES).values_list("participant_id", flat=True)
     )
-    for line, row in read_rows(path):
-        participant = index.get(row["participant"])
-        if participant is None:
-            summary.problems.append(f"{path.name} row {line}: {index.unknown_message(row['participant'])}")
-            continue
-        key = f"action:{treaty.slug}:{participant.slug}:signature"
-        if participant.pk in signed or not ledger.should_create(key):
-            summary.kept += 1
-            continue
-        try:
-            record_action(
-                treaty=treaty,
-                participant=participant,
-                kind=ActionKind.SIGNATURE,
-                date=parse_date(row["signature_date"]),
-                date_precision=row["date_precision"] or DatePrecision.EXACT,
-                place=row["place"],
-                confidence=row["confidence"],
-                note=row["note"],
-                sources=sources.resolve_all(row["sources"]),
-            )
-        except (ValueError, ValidationError) as error:
-            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
-            continue
-        ledger.mark(key)
-        summary.created += 1
-    return summary
+
+    def plan(row: dict[str, str]) -> SeedRow:
+        participant = index.require(row["participant"])
+        fields = {
+            "treaty": treaty,
+            "participant": participant,
+            "kind": ActionKind.SIGNATURE,
+            "date": parse_date(row["signature_date"]),
+            "date_precision": row["date_precision"] or DatePrecision.EXACT,
+            "place": row["place"],
+            "confidence": row["confidence"],
+            "note": row["note"],
+        }
+        return SeedRow(
+            key=f"action:{treaty.slug}:{participant.slug}:signature",
+            exists=participant.pk in signed,
+            create=lambda: record_action(**fields, sources=sources.resolve_all(row["sources"])),
+        )
+
+    return load_rows(path, ledger, plan)
 
 
 def load_domestic_steps(treaty: Treaty, path: Path, sources: SourceResolver, ledger: SeedLedger) -> LoadSummary:
     """Create the domestic steps of ``<slug>-domestic-steps.csv`` not recorded yet."""
-    summary = LoadSummary()
     index = ParticipantIndex()
-    for line, row in read_rows(path):
-        participant = index.get(row["participant"])
-        if participant is None:
-            summary.problems.append(f"{path.name} row {line}: {index.unknown_message(row['participant'])}")
-            continue
-        try:
-            day = parse_date(row["date"])
-            key = f"step:{treaty.slug}:{participant.slug}:{day}:{row['step']}"
-            lookup = {"treaty": treaty, "participant": participant, "date": day, "step": row["step"]}
-            if DomesticStep.objects.filter(**lookup).exists() or not ledger.should_create(key):
-                summary.kept += 1
-                continue
-            step = DomesticStep(**lookup, confidence=row["confidence"], note=row["note"])
-            step.full_clean()
-            step.save()
+
+    def plan(row: dict[str, str]) -> SeedRow:
+        participant = index.require(row["participant"])
+        natural_key = {"treaty": treaty, "participant": participant, "date": parse_date(row["date"]), "step": row["step"]}
+
+        def create() -> DomesticStep:
+            step = save_valid(DomesticStep(**natural_key, confidence=row["confidence"], note=row["note"]))
             step.sources.set(sources.resolve_all(row["sources"]))
-        except (ValueError, ValidationError) as error:
-            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
-            continue
-        ledger.mark(key)
-        summary.created += 1
-    return summary
+            return step
+
+        return SeedRow(
+            key=f"step:{treaty.slug}:{participant.slug}:{natural_key['date']}:{row['step']}",
+            exists=DomesticStep.objects.filter(**natural_key).exists(),
+            create=create,
+        )
+
+    return load_rows(path, ledger, plan)

@@ -7,7 +7,7 @@ and it never overwrites a row, so what staff corrected or deleted since stays so
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from tracker.signals import bump_data_version
 from tracker.models import Citation, ReportedFigure, SeededRecord, Source, Treaty
+from tracker.signals import bump_data_version
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 SEED_PREFIX = "seed"
@@ -71,6 +71,34 @@ def error_text(error: Exception) -> str:
             for name, messages in error.message_dict.items()
         )
     return " ".join(error.messages)
+
+
+@dataclass
+class SeedRow:
+    """What seeding one row of a data file means: its ledger key, whether the row is
+    already in the database, and how to validate and save it."""
+
+    key: str
+    exists: bool
+    create: Callable[[], object]
+
+
+def load_rows(path: Path, ledger: "SeedLedger", plan: Callable[[dict[str, str]], SeedRow]) -> LoadSummary:
+    """Seed each row of a CSV file as ``plan`` describes it, collecting every bad row."""
+    summary = LoadSummary()
+    for line, row in read_rows(path):
+        try:
+            item = plan(row)
+            if item.exists or not ledger.should_create(item.key):
+                summary.kept += 1
+                continue
+            item.create()
+        except (ValueError, ValidationError) as error:
+            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
+            continue
+        ledger.mark(item.key)
+        summary.created += 1
+    return summary
 
 
 class SeedLedger:
@@ -169,7 +197,7 @@ def load_treaty(path: Path, sources: SourceResolver, ledger: SeedLedger) -> tupl
         summary.created += 1
     else:
         summary.kept += 1
-    for number, citation in enumerate(citations, start=1):
+    for citation in citations:
         source = sources.resolve(citation["source"])
         _, created = Citation.objects.get_or_create(
             treaty=treaty, fact=citation["fact"], source=source, defaults={"quote": citation["quote"]}
@@ -181,33 +209,32 @@ def load_treaty(path: Path, sources: SourceResolver, ledger: SeedLedger) -> tupl
 
 def load_reported_figures(treaty: Treaty, path: Path, sources: SourceResolver, ledger: SeedLedger) -> LoadSummary:
     """Create the totals sources reported (one CSV row each)."""
-    summary = LoadSummary()
-    for line, row in read_rows(path):
-        try:
-            source = sources.resolve(row["source"])
-            figure = ReportedFigure(
-                treaty=treaty,
-                reported_on=parse_date(row["reported_on"]),
-                figure=row["figure"],
-                value=int(row["value"]),
-                qualifier=row["qualifier"] or ReportedFigure.Qualifier.EXACTLY,
-                source=source,
-                note=row["note"],
-            )
-            key = f"figure:{treaty.slug}:{figure.figure}:{figure.reported_on}:{source.pk}"
-            exists = ReportedFigure.objects.filter(
-                treaty=treaty, figure=figure.figure, reported_on=figure.reported_on, source=source
-            ).exists()
-            if exists or not ledger.should_create(key):
-                summary.kept += 1
-                continue
-            figure.full_clean()
-            figure.save()
-            ledger.mark(key)
-            summary.created += 1
-        except (ValueError, ValidationError) as error:
-            summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
-    return summary
+
+    def plan(row: dict[str, str]) -> SeedRow:
+        figure = ReportedFigure(
+            treaty=treaty,
+            reported_on=parse_date(row["reported_on"]),
+            figure=row["figure"],
+            value=int(row["value"]),
+            qualifier=row["qualifier"] or ReportedFigure.Qualifier.EXACTLY,
+            source=sources.resolve(row["source"]),
+            note=row["note"],
+        )
+        natural_key = {"treaty": treaty, "figure": figure.figure, "reported_on": figure.reported_on, "source": figure.source}
+        return SeedRow(
+            key=f"figure:{treaty.slug}:{figure.figure}:{figure.reported_on}:{figure.source.pk}",
+            exists=ReportedFigure.objects.filter(**natural_key).exists(),
+            create=lambda: save_valid(figure),
+        )
+
+    return load_rows(path, ledger, plan)
+
+
+def save_valid(instance):
+    """Validate a model instance with every invariant, then save it."""
+    instance.full_clean()
+    instance.save()
+    return instance
 
 
 def load_treaty_records(treaty: Treaty, fixtures: Path, sources: SourceResolver, ledger: SeedLedger) -> dict:

@@ -2,8 +2,9 @@
 
 import django.core.validators
 import django.db.models.deletion
-import tracker.models
 from django.db import migrations, models
+
+import tracker.models
 
 
 class Migration(migrations.Migration):
