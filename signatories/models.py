@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from signatories.names import name_key
 from tracker.models import Confidence, DatePrecision, Source, Treaty
@@ -43,6 +44,8 @@ class Participant(models.Model):
     )
     note = models.TextField(blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["name"]
 
@@ -64,6 +67,8 @@ class ParticipantAlias(models.Model):
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200, unique=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -95,6 +100,8 @@ class Membership(models.Model):
     joined_on = models.DateField()
     left_on = models.DateField(null=True, blank=True)
     source_url = models.URLField(max_length=500, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["organization", "member"]
@@ -155,6 +162,8 @@ class Action(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["treaty", "date", "participant"]
         indexes = [models.Index(fields=["treaty", "date"])]
@@ -210,7 +219,7 @@ class Action(models.Model):
 def date_errors(treaty: Treaty, day, what: str) -> list[str]:
     """What is wrong with ``day`` as the date of something done under ``treaty``."""
     errors = []
-    if day < treaty.adopted_on:
+    if treaty.adopted_on and day < treaty.adopted_on:
         errors.append(f"{what} on {day} is before the treaty's adoption on {treaty.adopted_on}.")
     today = treaty.local_date()
     if day > today:
@@ -242,6 +251,8 @@ class DomesticStep(models.Model):
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["treaty", "date", "participant"]

@@ -6,6 +6,7 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
+from simple_history.utils import bulk_create_with_history
 
 from signatories.models import (
     SIGNATURE_VALUES,
@@ -49,12 +50,15 @@ def record_action(
     kind: ActionKind | str,
     date,
     sources: list[Source] = (),
+    reason: str = "",
     **fields,
 ) -> Action:
-    """Record one action after checking every invariant of the model; raises ValidationError."""
+    """Record one action after checking every invariant of the model; raises ValidationError.
+
+    ``reason`` is kept in the audit history.
+    """
     action = Action(treaty=treaty, participant=participant, kind=ActionKind(kind).value, date=date, **fields)
-    action.full_clean()
-    action.save()
+    save_valid(action, reason=reason)
     action.sources.set(sources)
     return action
 
@@ -118,13 +122,13 @@ def load_participants(path: Path, ledger: SeedLedger) -> LoadSummary:
         new.append(participant)
         ledger.mark(key)
     if not summary.problems:
-        Participant.objects.bulk_create(new)
+        bulk_create_with_history(new, Participant, default_change_reason=f"seed: {path.name}")
         summary.created += len(new)
-        summary.add(load_aliases(aliases, ledger))
+        summary.add(load_aliases(aliases, ledger, reason=f"seed: {path.name}"))
     return summary
 
 
-def load_aliases(aliases: dict[str, list[str]], ledger: SeedLedger) -> LoadSummary:
+def load_aliases(aliases: dict[str, list[str]], ledger: SeedLedger, reason: str) -> LoadSummary:
     """Create the aliases, by participant name, that were never created before."""
     summary = LoadSummary()
     participants = {p.name: p for p in Participant.objects.filter(name__in=aliases)}
@@ -138,7 +142,7 @@ def load_aliases(aliases: dict[str, list[str]], ledger: SeedLedger) -> LoadSumma
                 continue
             new.append(ParticipantAlias(participant=participants[name], name=alias))
             ledger.mark(key)
-    ParticipantAlias.objects.bulk_create(new)
+    bulk_create_with_history(new, ParticipantAlias, default_change_reason=reason)
     summary.created += len(new)
     return summary
 
@@ -163,7 +167,7 @@ def load_memberships(path: Path, ledger: SeedLedger) -> LoadSummary:
         return SeedRow(
             key=f"membership:{membership.organization.slug}:{membership.member.slug}:{membership.joined_on}",
             exists=Membership.objects.filter(**natural_key).exists(),
-            create=lambda: save_valid(membership),
+            create=lambda: save_valid(membership, reason=f"seed: {path.name}"),
         )
 
     return load_rows(path, ledger, plan)
@@ -191,7 +195,9 @@ def load_signatures(treaty: Treaty, path: Path, sources: SourceResolver, ledger:
         return SeedRow(
             key=f"action:{treaty.slug}:{participant.slug}:signature",
             exists=participant.pk in signed,
-            create=lambda: record_action(**fields, sources=sources.resolve_all(row["sources"])),
+            create=lambda: record_action(
+                **fields, sources=sources.resolve_all(row["sources"]), reason=f"seed: {path.name}"
+            ),
         )
 
     return load_rows(path, ledger, plan)
@@ -206,7 +212,8 @@ def load_domestic_steps(treaty: Treaty, path: Path, sources: SourceResolver, led
         natural_key = {"treaty": treaty, "participant": participant, "date": parse_date(row["date"]), "step": row["step"]}
 
         def create() -> DomesticStep:
-            step = save_valid(DomesticStep(**natural_key, confidence=row["confidence"], note=row["note"]))
+            step = DomesticStep(**natural_key, confidence=row["confidence"], note=row["note"])
+            save_valid(step, reason=f"seed: {path.name}")
             step.sources.set(sources.resolve_all(row["sources"]))
             return step
 

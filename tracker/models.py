@@ -8,6 +8,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from tracker import rules
 
@@ -47,7 +48,7 @@ class Treaty(models.Model):
         max_length=50, blank=True, help_text="The depositary's reference, e.g. UNTC chapter XVIII-16."
     )
     depositary_url = models.URLField(max_length=500, blank=True, help_text="The depositary's status page.")
-    adopted_on = models.DateField(help_text="The day the text was adopted.")
+    adopted_on = models.DateField(null=True, blank=True, help_text="The day the text was adopted.")
     adoption_instrument = models.CharField(
         max_length=200, blank=True, help_text="What adopted it, e.g. General Assembly resolution 79/243."
     )
@@ -79,6 +80,8 @@ class Treaty(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["short_title"]
@@ -140,6 +143,8 @@ class Source(models.Model):
     published_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["publisher", "title", "url"]
         constraints = [
@@ -179,6 +184,8 @@ class Citation(models.Model):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     quote = models.TextField(blank=True, help_text="The passage that states the fact.")
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["treaty", "fact"]
         constraints = [
@@ -206,6 +213,8 @@ class ReportedFigure(models.Model):
     qualifier = models.CharField(max_length=20, choices=Qualifier.choices, default=Qualifier.EXACTLY)
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="reported_figures")
     note = models.TextField(blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["treaty", "reported_on", "figure"]

@@ -186,13 +186,11 @@ def load_treaty(path: Path, sources: SourceResolver, ledger: SeedLedger) -> tupl
     if treaty is None and not ledger.should_create(key):
         return None, summary
     if treaty is None:
-        treaty = Treaty(**data)
         try:
-            treaty.full_clean()
+            treaty = save_valid(Treaty(**data), reason=f"seed: {path.name}")
         except ValidationError as error:
             summary.problems.append(f"{path.name}: {error_text(error)}")
             return None, summary
-        treaty.save()
         ledger.mark(key)
         summary.created += 1
     else:
@@ -224,15 +222,17 @@ def load_reported_figures(treaty: Treaty, path: Path, sources: SourceResolver, l
         return SeedRow(
             key=f"figure:{treaty.slug}:{figure.figure}:{figure.reported_on}:{figure.source.pk}",
             exists=ReportedFigure.objects.filter(**natural_key).exists(),
-            create=lambda: save_valid(figure),
+            create=lambda: save_valid(figure, reason=f"seed: {path.name}"),
         )
 
     return load_rows(path, ledger, plan)
 
 
-def save_valid(instance):
-    """Validate a model instance with every invariant, then save it."""
+def save_valid(instance, reason: str = ""):
+    """Validate a model instance with every invariant, then save it; ``reason`` goes
+    into the audit history."""
     instance.full_clean()
+    instance._change_reason = reason
     instance.save()
     return instance
 
