@@ -1,19 +1,11 @@
 """python manage.py treaty_status SLUG [--as-of YYYY-MM-DD] [--json]"""
 
 import json
-from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from tracker.models import Treaty
+from tracker.management.arguments import get_treaty, iso_date
 from tracker.selectors import status_dict, treaty_status
-
-
-def iso_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise CommandError(f"--as-of: {value!r} is not a date of the form YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -26,10 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         slug, as_of = options["slug"], options["as_of"]
-        treaty = Treaty.objects.filter(slug=slug).first()
-        if treaty is None:
-            known = ", ".join(Treaty.objects.values_list("slug", flat=True)) or "none yet; run `manage.py seed`"
-            raise CommandError(f"no treaty with slug {slug!r} (known: {known})")
+        treaty = get_treaty(slug)
         day = iso_date(as_of) if as_of else treaty.local_date()
         data = status_dict(treaty, treaty_status(treaty, day))
         if options["json"]:
