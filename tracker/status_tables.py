@@ -106,7 +106,7 @@ def is_untc_header(columns: list[str]) -> bool:
 
 
 def read_format_1(line: int, columns: list[str], cells: list[str], default_source: str) -> ImportRow:
-    values = dict(zip([c.lower() for c in columns], cells + [""] * (len(columns) - len(cells))))
+    values = dict(zip([c.lower() for c in columns], cells + [""] * (len(columns) - len(cells)), strict=False))
     if len(cells) > len(columns):
         raise RowError(f"{len(cells)} cells for {len(columns)} columns")
     row = ImportRow(line=line, participant=required(values, "participant"))

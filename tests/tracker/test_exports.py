@@ -132,7 +132,7 @@ def test_add_treaty_defaults_later_joiners_to_the_same_delay_and_counts_the_eu(d
 )
 def test_add_treaty_explains_bad_input(seeded, args, message):
     base = {"--slug": "x", "--title": "X", "--threshold": "3", "--delay-days": "90"}
-    for flag, value in zip(args[::2], args[1::2]):
+    for flag, value in zip(args[::2], args[1::2], strict=True):
         base[flag] = value
     with pytest.raises(CommandError) as error:
         run("add_treaty", *[part for pair in base.items() for part in pair])
