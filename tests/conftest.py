@@ -88,3 +88,25 @@ def make_participant(db):
         return Participant.objects.create(name=name, slug=slug, **fields)
 
     return make
+
+
+@pytest.fixture
+def staff_member(client, django_user_model):
+    """Log ``client`` in as a new staff user of a role ("editor" or "viewer"); returns the user."""
+    from django.contrib.auth.models import Group
+
+    def make(role: str):
+        user = django_user_model.objects.create_user(username=role, password="not-used", is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        client.force_login(user)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def plain_static_files(settings):
+    """Serve static files without collectstatic's manifest, which admin pages would need."""
+    settings.STORAGES = settings.STORAGES | {
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }

@@ -1,0 +1,236 @@
+"""The treaty admin: its computed status, its actions, the rule only superusers change,
+and the upload of status tables."""
+
+from datetime import date
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
+
+from signatories.models import Action, Participant
+from tests.admin_forms import change_form_data
+from tracker import imports
+from tracker.models import Treaty
+
+CHANGE_URL = "/admin/tracker/treaty/{}/change/"
+IMPORT_URL = "/admin/tracker/treaty/{}/import/"
+REASON = "Corrected per C.N.123.2026.TREATIES-XVIII.16"
+
+pytestmark = pytest.mark.usefixtures("plain_static_files")
+
+
+def stat(html: str, key: str) -> str:
+    start = html.index(f'data-stat="{key}">') + len(f'data-stat="{key}">')
+    return html[start : html.index("<", start)]
+
+
+def new_treaty_data(**changes) -> dict:
+    """What a superuser types into the add form to set up another treaty."""
+    return {
+        "short_title": "Second Convention",
+        "slug": "second-convention",
+        "title": "A second convention, to track alongside the first",
+        "adopted_on": "2025-01-10",
+        "signature_opens_on": "2025-02-01",
+        "signature_closes_on": "2026-02-01",
+        "threshold": "20",
+        "entry_into_force_delay_days": "30",
+        "later_joiner_delay_days": "30",
+        "time_zone": "Europe/Vienna",
+        "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+    } | changes
+
+
+def test_a_treatys_page_shows_the_status_the_rules_engine_computes(admin_client, seeded):
+    html = admin_client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+    assert stat(html, "signatories") == "67"
+    assert stat(html, "instruments_counted") == "0"
+    assert stat(html, "remaining") == "40"
+    assert stat(html, "in_force") == "no"
+    assert stat(html, "entry_into_force_on") == "—"
+    assert stat(html, "days_until_signature_closes") == "39"
+
+
+def test_a_treatys_page_lists_every_action_under_it_in_a_bounded_number_of_queries(
+    admin_client, seeded, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(30):
+        html = admin_client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+    assert 'name="actions-TOTAL_FORMS" value="67"' in html
+    assert "Austria" in html
+    austria = Action.objects.get(treaty=seeded, participant__name="Austria")
+    assert f"/admin/signatories/action/{austria.pk}/change/" in html
+
+
+def test_a_treatys_page_offers_to_record_an_action_for_that_treaty(client, seeded, staff_member):
+    staff_member("editor")
+    html = client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+    assert f"/admin/signatories/action/add/?treaty={seeded.pk}" in html
+    staff_member("viewer")
+    assert "/admin/signatories/action/add/" not in client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+
+
+def test_an_editor_cannot_change_a_treatys_rule(client, seeded, staff_member):
+    staff_member("editor")
+    page = client.get(CHANGE_URL.format(seeded.pk))
+    assert 'name="threshold"' not in page.content.decode()
+    response = client.post(CHANGE_URL.format(seeded.pk), change_form_data(page, threshold="39"))
+    assert response.status_code == 302
+    assert Treaty.objects.get(pk=seeded.pk).threshold == 40
+
+
+def test_an_editor_can_change_a_treatys_title(client, seeded, staff_member):
+    editor = staff_member("editor")
+    page = client.get(CHANGE_URL.format(seeded.pk))
+    data = change_form_data(page, short_title="Convention against Cybercrime", change_reason="Official name")
+    assert client.post(CHANGE_URL.format(seeded.pk), data).status_code == 302
+    seeded.refresh_from_db()
+    assert seeded.short_title == "Convention against Cybercrime"
+    assert seeded.threshold == 40
+    latest = seeded.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (editor, "Official name")
+
+
+def test_a_superuser_can_change_a_treatys_rule(admin_client, seeded):
+    page = admin_client.get(CHANGE_URL.format(seeded.pk))
+    admin_client.post(CHANGE_URL.format(seeded.pk), change_form_data(page, threshold="39"))
+    assert Treaty.objects.get(pk=seeded.pk).threshold == 39
+
+
+def test_an_editor_cannot_change_the_rule_by_reverting_to_an_older_version(client, seeded, staff_member):
+    old_version = seeded.history.first()
+    seeded.threshold = 39
+    seeded.save()  # as a superuser might
+    staff_member("editor")
+    url = f"/admin/tracker/treaty/{seeded.pk}/history/{old_version.history_id}/"
+    response = client.post(url, change_form_data(client.get(url)))
+    assert response.status_code == 302
+    assert Treaty.objects.get(pk=seeded.pk).threshold == 39
+
+
+def test_a_superuser_sets_up_another_treaty_on_the_add_form(admin_client, pinned_today):
+    response = admin_client.post("/admin/tracker/treaty/add/", new_treaty_data())
+    assert response.status_code == 302
+    treaty = Treaty.objects.get(slug="second-convention")
+    assert (treaty.threshold, treaty.entry_into_force_delay_days, treaty.time_zone) == (
+        20,
+        30,
+        "Europe/Vienna",
+    )
+    assert stat(admin_client.get(CHANGE_URL.format(treaty.pk)).content.decode(), "remaining") == "20"
+
+
+def test_the_treaty_add_form_shows_the_models_message_and_writes_nothing(admin_client, pinned_today):
+    data = new_treaty_data(signature_closes_on="2025-01-31")
+    response = admin_client.post("/admin/tracker/treaty/add/", data)
+    assert response.status_code == 200
+    assert (
+        "The signature window closes on 2025-01-31, before it opens on 2025-02-01."
+        in response.content.decode()
+    )
+    assert not Treaty.objects.exists()
+
+
+def test_an_editor_cannot_set_up_a_treaty(client, db, staff_member):
+    staff_member("editor")
+    assert client.get("/admin/tracker/treaty/add/").status_code == 403
+
+
+# --- The upload of a status table ---------------------------------------------------
+
+
+class FakeImport:
+    """Stands in for ``tracker.imports.import_status``, remembering how it was called."""
+
+    def __init__(self, outcome):
+        self.outcome, self.calls = outcome, []
+
+    def __call__(self, treaty, file_name, text, **options):
+        self.calls.append((treaty, file_name, text, options))
+        if isinstance(self.outcome, Exception):
+            raise self.outcome
+        return self.outcome
+
+
+def upload(content: bytes, name: str = "status.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_the_treaty_page_links_to_the_upload_for_an_editor_only(client, seeded, staff_member):
+    staff_member("editor")
+    assert "Import a status table" in client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+    staff_member("viewer")
+    assert "Import a status table" not in client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+
+
+def test_an_upload_passes_the_file_to_the_import_service_and_shows_its_summary(
+    client, seeded, staff_member, monkeypatch
+):
+    editor = staff_member("editor")
+    fake = FakeImport(imports.ImportSummary(created=1, updated=2, unchanged=3, dry_run=True))
+    monkeypatch.setattr(imports, "import_status", fake)
+    csv = "participant,signature_date\nCôte d'Ivoire,2025-10-25\n"
+    data = {"file": upload(b"\xef\xbb\xbf" + csv.encode()), "dry_run": "on", "reason": REASON}
+    response = client.post(IMPORT_URL.format(seeded.pk), data)
+    assert response.status_code == 302
+    assert response.url == CHANGE_URL.format(seeded.pk)
+    assert fake.calls == [(seeded, "status.csv", csv, {"user": editor, "dry_run": True, "reason": REASON})]
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert shown == ["status.csv: 1 created, 2 updated, 3 unchanged (dry run: nothing was written)"]
+
+
+def test_a_rejected_upload_lists_every_problem(client, seeded, staff_member, monkeypatch):
+    staff_member("editor")
+    problems = [
+        "row 5: Unknown participant 'Austira'. Did you mean 'Austria'?",
+        "row 9: 'soon' is not a date",
+    ]
+    monkeypatch.setattr(imports, "import_status", FakeImport(imports.ImportRejected(problems)))
+    response = client.post(IMPORT_URL.format(seeded.pk), {"file": upload(b"participant\nAustira\n")})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing was imported: the file has 2 problems." in html
+    assert all(f"<li>{escape(problem)}</li>" in html for problem in problems)
+
+
+def test_only_staff_who_may_add_and_change_actions_may_upload(client, seeded, staff_member, monkeypatch):
+    fake = FakeImport(imports.ImportSummary())
+    monkeypatch.setattr(imports, "import_status", fake)
+    staff_member("viewer")
+    assert client.get(IMPORT_URL.format(seeded.pk)).status_code == 403
+    assert client.post(IMPORT_URL.format(seeded.pk), {"file": upload(b"participant\n")}).status_code == 403
+    assert fake.calls == []
+
+
+def test_a_file_that_is_not_utf8_is_a_form_error(client, seeded, staff_member, monkeypatch):
+    staff_member("editor")
+    fake = FakeImport(imports.ImportSummary())
+    monkeypatch.setattr(imports, "import_status", fake)
+    latin1 = "participant\nCôte d'Ivoire\n".encode("latin-1")
+    response = client.post(IMPORT_URL.format(seeded.pk), {"file": upload(latin1)})
+    assert response.status_code == 200
+    assert "The file is not UTF-8 text." in response.content.decode()
+    assert fake.calls == []
+
+
+# REAL IMPORT SERVICE: the one upload test that runs tracker.imports.import_status itself.
+def test_real_import_service_an_upload_of_a_known_signature_leaves_it_unchanged(client, seeded, staff_member):
+    staff_member("editor")
+    csv = b"participant,signature_date,action,action_date\nAustria,2025-10-25,,\n"
+    response = client.post(IMPORT_URL.format(seeded.pk), {"file": upload(csv)}, follow=True)
+    shown = [str(message) for message in response.context["messages"]]
+    assert len(shown) == 1 and "unchanged" in shown[0]
+    assert Participant.objects.get(name="Austria").actions.get().date == date(2025, 10, 25)
+
+
+# REAL IMPORT SERVICE: a rejection as the service words it, end to end.
+def test_real_import_service_a_file_with_an_unknown_participant_writes_nothing(client, seeded, staff_member):
+    staff_member("editor")
+    csv = b"participant,signature_date,action,action_date\nAustira,2025-10-25,,\n"
+    before = Action.history.count()
+    response = client.post(IMPORT_URL.format(seeded.pk), {"file": upload(csv)})
+    assert response.status_code == 200
+    assert "row 2" in " ".join(response.context["problems"])
+    assert Action.history.count() == before
