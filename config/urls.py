@@ -3,9 +3,16 @@
 from django.contrib import admin
 from django.urls import path
 
-from tracker import views
+from tracker import downloads, feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("treaties/<slug:slug>/", views.treaty_page, name="treaty"),
+    path("treaties/<slug:slug>/participants.csv", downloads.participants_csv, name="participants-csv"),
+    path("treaties/<slug:slug>/participants.json", downloads.participants_json, name="participants-json"),
+    path("treaties/<slug:slug>/feed.atom", feeds.ActionsFeed(), name="actions-feed"),
+    path("treaties/<slug:slug>/calendar.ics", feeds.key_dates_calendar, name="key-dates-calendar"),
+    path("participants/<str:key>/", views.participant_page, name="participant"),
+    path("healthz/", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

@@ -104,9 +104,9 @@ def staff_member(client, django_user_model):
     return make
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def plain_static_files(settings):
-    """Serve static files without collectstatic's manifest, which admin pages would need."""
+    """Serve static files without collectstatic's manifest, which pages would need."""
     settings.STORAGES = settings.STORAGES | {
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
     }

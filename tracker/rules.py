@@ -209,3 +209,44 @@ def status_as_of(rule: TreatyRule, actions: Iterable[ActionRecord], as_of: date)
         signature_closes_on=rule.signature_closes_on,
         entry_into_force_for=dates,
     )
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    """The counts at the end of a day on which something happened."""
+
+    day: date
+    signatories: int
+    instruments_counted: int
+
+
+def timeline(rule: TreatyRule, actions: Iterable[ActionRecord], until: date) -> list[TimelinePoint]:
+    """Cumulative signatories and counted instruments on each day an action (or a
+    withdrawal) changed them, up to ``until``."""
+    actions = list(actions)
+    days = {a.on for a in actions if a.on <= until}
+    days |= {a.withdrawn_on for a in actions if a.withdrawn_on and a.withdrawn_on <= until}
+    points = []
+    for day in sorted(days):
+        signed = {a.participant for a in actions if a.is_signature and a.on <= day}
+        counted = {a.participant for a in actions if counts_toward_threshold(rule, a) and a.effective_on(day)}
+        points.append(TimelinePoint(day, len(signed), len(counted)))
+    return points
+
+
+class ParticipantStatus(StrEnum):
+    """Where one participant stands on a date, from least to most advanced."""
+
+    NOT_SIGNED = "not_signed"
+    SIGNED = "signed"
+    DEPOSITED = "deposited"
+    IN_FORCE = "in_force"
+
+
+def participant_status(status: Status, participant: str, signed: bool, deposited: bool) -> ParticipantStatus:
+    """One participant's standing, given the treaty's status on the same date."""
+    if participant in status.in_force_for:
+        return ParticipantStatus.IN_FORCE
+    if deposited:
+        return ParticipantStatus.DEPOSITED
+    return ParticipantStatus.SIGNED if signed else ParticipantStatus.NOT_SIGNED

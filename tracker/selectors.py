@@ -89,3 +89,71 @@ def cached_status_dict(treaty: Treaty, as_of: date | None = None) -> dict:
         found = status_dict(treaty, treaty_status(treaty, as_of))
         cache.set(key, found, timeout=24 * 60 * 60)
     return found
+
+
+def last_changed():
+    """When the tracked data last changed: the latest change of a treaty, action or step."""
+    from django.db.models import Max
+
+    from signatories.models import Action, DomesticStep
+
+    stamps = [
+        model.objects.aggregate(latest=Max("updated_at"))["latest"] for model in (Treaty, Action, DomesticStep)
+    ]
+    return max((stamp for stamp in stamps if stamp), default=None)
+
+
+# Reported figures that name a number the tracker computes, by the status key they match.
+COMPARABLE_FIGURES = {"signatories": "signatories", "ratifications": "instruments_deposited"}
+
+
+def reported_differences(treaty: Treaty, status: rules.Status) -> list[dict]:
+    """Reported totals that differ from the records on ``status.as_of``.
+
+    For each figure the tracker computes (signatories, ratifications): the depositary's
+    latest report, then the latest report of any other source, each shown if it differs
+    from what is recorded here.
+    """
+    figures = list(
+        treaty.reported_figures.filter(figure__in=COMPARABLE_FIGURES, reported_on__lte=status.as_of)
+        .select_related("source")
+        .order_by("-reported_on", "-pk")
+    )
+
+    def from_depositary(figure) -> bool:
+        return bool(treaty.depositary_url) and figure.source.url == treaty.depositary_url
+
+    chosen = []
+    for name, key in COMPARABLE_FIGURES.items():
+        recorded, shown = getattr(status, key), set()
+        for depositary in (True, False):
+            latest = next((f for f in figures if f.figure == name and from_depositary(f) == depositary), None)
+            if latest and latest.value != recorded and latest.value not in shown:
+                chosen.append({"figure": latest, "recorded": recorded, "from_depositary": depositary})
+                shown.add(latest.value)
+    return chosen
+
+
+def participant_history(participant, as_of: date) -> dict:
+    """A participant's actions and domestic steps under every treaty, up to ``as_of``."""
+    from signatories.models import Action, DomesticStep
+
+    actions = (
+        Action.objects.filter(participant=participant, date__lte=as_of)
+        .select_related("treaty")
+        .prefetch_related("sources")
+        .order_by("treaty__short_title", "date")
+    )
+    steps = (
+        DomesticStep.objects.filter(participant=participant, date__lte=as_of)
+        .select_related("treaty")
+        .prefetch_related("sources")
+        .order_by("treaty__short_title", "date")
+    )
+    treaties: dict[int, dict] = {}
+    for item, kind in [*((a, "actions") for a in actions), *((s, "steps") for s in steps)]:
+        entry = treaties.setdefault(item.treaty_id, {"treaty": item.treaty, "actions": [], "steps": []})
+        entry[kind].append(item)
+    memberships = participant.memberships.select_related("organization")
+    members = participant.members.select_related("member") if participant.is_reio else []
+    return {"treaties": list(treaties.values()), "memberships": memberships, "members": members}

@@ -4,7 +4,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from tracker.rules import ActionKind, ActionRecord, TreatyRule, status_as_of
+from tracker.rules import (
+    ActionKind,
+    ActionRecord,
+    ParticipantStatus,
+    TreatyRule,
+    participant_status,
+    status_as_of,
+    timeline,
+)
 
 D = date.fromisoformat
 OPENS, CLOSES = D("2025-10-25"), D("2026-12-31")
@@ -249,3 +257,49 @@ def test_a_participant_that_signed_and_ratified_is_one_signatory_and_one_instrum
     actions = [sign("A", "2025-10-25"), deposit("A", "2026-02-01")]
     status = status_as_of(RULE, actions, D("2026-11-22"))
     assert (status.signatories, status.instruments_deposited, status.instruments_counted) == (1, 1, 1)
+
+
+def test_the_timeline_counts_signatories_and_instruments_on_each_day_something_happened():
+    actions = [
+        sign("A", "2025-10-25"),
+        sign("B", "2025-10-25"),
+        sign("C", "2025-10-26"),
+        deposit("A", "2026-01-10", withdrawn="2026-03-01"),
+        eu("2026-02-01"),
+        deposit("B", "2026-02-10"),
+        deposit("C", "2027-01-01"),
+    ]
+    points = timeline(RULE, actions, D("2026-12-31"))
+    assert [(p.day.isoformat(), p.signatories, p.instruments_counted) for p in points] == [
+        ("2025-10-25", 2, 0),
+        ("2025-10-26", 3, 0),
+        ("2026-01-10", 3, 1),
+        ("2026-02-01", 3, 1),  # the EU's instrument is not counted
+        ("2026-02-10", 3, 2),
+        ("2026-03-01", 3, 1),  # A withdrew
+    ]
+
+
+@pytest.mark.parametrize(
+    "who, as_of, expected",
+    [
+        ("NOBODY", "2026-06-01", ParticipantStatus.NOT_SIGNED),
+        ("S", "2026-06-01", ParticipantStatus.SIGNED),
+        ("A", "2026-03-01", ParticipantStatus.DEPOSITED),
+        ("A", "2026-05-30", ParticipantStatus.IN_FORCE),
+        ("LATE", "2026-06-01", ParticipantStatus.DEPOSITED),
+        ("LATE", "2026-06-10", ParticipantStatus.IN_FORCE),
+    ],
+)
+def test_a_participants_standing_follows_its_own_date_of_entry_into_force(who, as_of, expected):
+    actions = [
+        sign("S", "2025-10-25"),
+        deposit("A", "2026-01-10"),
+        deposit("B", "2026-02-10"),
+        deposit("C", "2026-03-01"),
+        deposit("LATE", "2026-05-11"),
+    ]
+    status = status_as_of(RULE, actions, D(as_of))
+    deposited = any(a.participant == who and a.is_deposit and a.effective_on(D(as_of)) for a in actions)
+    signed = any(a.participant == who and a.is_signature for a in actions)
+    assert participant_status(status, who, signed, deposited) is expected

@@ -1,8 +1,9 @@
-"""The home page: each treaty's status, from the same numbers as the command line."""
+"""The public pages: numbers from the records, time travel, the table, caching, queries."""
 
 import re
 
 import pytest
+from django.core.cache import cache
 
 from signatories.models import Participant
 from signatories.services import record_action
@@ -10,13 +11,29 @@ from tracker.rules import ActionKind
 
 
 def stat(html: str, key: str) -> str:
-    match = re.search(rf'data-stat="{key}">([^<]*)<', html)
+    match = re.search(rf'data-stat="{key}"[^>]*>([^<]*)<', html)
     assert match, f"no data-stat={key!r} on the page"
     return match.group(1).strip()
 
 
+def rows(html: str) -> list[str]:
+    """The ISO codes of the participants table's rows, in order."""
+    table = html[html.index('<table id="participants">') :]
+    table = table[: table.index("</table>")]
+    return re.findall(r'<tr data-iso3="([A-Z]*)"', table)
+
+
+def deposit(treaty, name: str, day: str, kind=ActionKind.RATIFICATION):
+    """Record a made-up deposit for a test."""
+    from datetime import date
+
+    return record_action(
+        treaty=treaty, participant=Participant.objects.get(name=name), kind=kind, date=date.fromisoformat(day)
+    )
+
+
 def test_home_page_shows_the_status_of_each_treaty(client, seeded, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(12):
         html = client.get("/").content.decode()
     assert "Hanoi Convention" in html
     assert stat(html, "signatories") == "67"
@@ -24,18 +41,19 @@ def test_home_page_shows_the_status_of_each_treaty(client, seeded, django_assert
     assert stat(html, "threshold") == "40"
     assert stat(html, "remaining") == "40"
     assert stat(html, "days_until_signature_closes") == "39"
+    assert stat(html, "entry_into_force_on") == "90 days after the 40th deposit"
 
 
-@pytest.mark.django_db(transaction=True)
+def test_home_page_says_where_a_source_reported_a_different_figure(client, seeded):
+    html = " ".join(client.get("/").content.decode().split())
+    assert "The depositary reported 72 signatories on 27 October 2025" in html
+    assert "67 are recorded here" in html
+
+
+@pytest.mark.django_db(transaction=True)  # the cache moves on when a write commits
 def test_home_page_shows_a_new_deposit_at_once(client, seeded):
     assert stat(client.get("/").content.decode(), "instruments_counted") == "0"  # now cached
-    record_action(
-        treaty=seeded,
-        participant=Participant.objects.get(name="Azerbaijan"),
-        kind=ActionKind.RATIFICATION,
-        date=seeded.local_date(),
-        confidence="official",
-    )
+    deposit(seeded, "Azerbaijan", "2026-11-20")
     html = client.get("/").content.decode()
     assert stat(html, "instruments_counted") == "1"
     assert stat(html, "remaining") == "39"
@@ -43,3 +61,98 @@ def test_home_page_shows_a_new_deposit_at_once(client, seeded):
 
 def test_home_page_without_treaties_says_how_to_seed(client, db):
     assert "manage.py seed" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_are_served_from_the_cache_until_the_data_changes(client, seeded):
+    assert client.get("/treaties/hanoi-convention/")["X-Page-Cache"] == "miss"
+    assert client.get("/treaties/hanoi-convention/")["X-Page-Cache"] == "hit"
+    deposit(seeded, "Austria", "2026-02-01")
+    assert client.get("/treaties/hanoi-convention/")["X-Page-Cache"] == "miss"
+    cache.clear()
+
+
+def test_the_treaty_page_renders_in_a_constant_number_of_queries(client, seeded, django_assert_max_num_queries):
+    with django_assert_max_num_queries(14):
+        client.get("/treaties/hanoi-convention/?sort=deposit")
+    for name in ("Austria", "Belgium", "Brazil", "Chile", "China", "Cuba", "Egypt", "France"):
+        deposit(seeded, name, "2026-02-01")
+    cache.clear()
+    with django_assert_max_num_queries(14):
+        html = client.get("/treaties/hanoi-convention/?sort=deposit").content.decode()
+    assert stat(html, "instruments_counted") == "8"
+
+
+def test_the_treaty_page_has_the_map_timeline_and_table(client, seeded):
+    html = client.get("/treaties/hanoi-convention/").content.decode()
+    assert 'class="world-map"' in html and 'data-iso3="FRA"' in html
+    assert 'class="timeline-chart"' in html
+    assert len(rows(html)) == 67
+    assert "European Union" in html  # off the map, listed beside it
+
+
+def test_as_of_shows_the_state_of_that_day(client, seeded):
+    deposit(seeded, "Austria", "2026-02-01")
+    before = client.get("/treaties/hanoi-convention/?as_of=2026-01-31").content.decode()
+    after = client.get("/treaties/hanoi-convention/?as_of=2026-02-01").content.decode()
+    assert (stat(before, "instruments_counted"), stat(after, "instruments_counted")) == ("0", "1")
+    opening = client.get("/treaties/hanoi-convention/?as_of=2025-10-25").content.decode()
+    signed_first_day = seeded.actions.filter(date="2025-10-25").count()
+    assert stat(opening, "signatories") == str(signed_first_day)
+    assert "You are looking at the state of" in opening
+
+
+@pytest.mark.parametrize("path", ["/", "/treaties/hanoi-convention/", "/participants/aut/"])
+def test_a_bad_as_of_date_is_a_friendly_message(client, seeded, path):
+    response = client.get(path + "?as_of=2026-02-30")
+    assert response.status_code == 200
+    assert "is not a date we can read; showing today" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("group=eastern_european", {"AZE", "BLR", "CZE", "POL", "RUS", "SVK", "SVN"}),
+        ("q=viet", {"VNM"}),
+        ("q=czechia", {"CZE"}),
+        ("status=deposited", {"AUT"}),
+        ("group=weog&status=deposited", {"AUT"}),
+        ("group=african&q=zim", {"ZWE"}),
+    ],
+)
+def test_the_participants_table_filters_by_group_status_and_name(client, seeded, query, expected):
+    deposit(seeded, "Austria", "2026-02-01")
+    if query == "group=eastern_european":  # the seeded signatories of that group, from the records
+        signed = seeded.actions.filter(participant__un_regional_group="eastern_european")
+        assert set(signed.values_list("participant__iso_alpha3", flat=True)) == expected
+    assert set(rows(client.get(f"/treaties/hanoi-convention/?{query}").content.decode())) == expected
+
+
+def test_the_participants_table_sorts_by_any_column(client, seeded):
+    deposit(seeded, "Chile", "2026-02-01")
+    deposit(seeded, "Austria", "2026-03-01")
+    by_deposit = rows(client.get("/treaties/hanoi-convention/?sort=deposit").content.decode())
+    assert by_deposit[:2] == ["CHL", "AUT"]
+    by_name_desc = rows(client.get("/treaties/hanoi-convention/?sort=name&order=desc").content.decode())
+    assert by_name_desc[0] == "ZWE" and by_name_desc[-1] == "DZA"
+
+
+def test_the_participant_page_shows_actions_steps_and_sources(client, seeded):
+    html = client.get("/participants/aze/").content.decode()
+    assert "<h1>Azerbaijan</h1>" in html
+    assert "Signature" in html and "2025-10-25" in html
+    assert "Legislature approved the ratification law" in html
+    assert "https://www.trend.az/azerbaijan/politics/4151684.html" in html
+    assert client.get("/participants/azerbaijan/").status_code == 200
+    assert client.get("/participants/atlantis/").status_code == 404
+
+
+def test_the_eu_page_lists_its_member_states(client, seeded):
+    html = client.get("/participants/european-union/").content.decode()
+    assert "Regional economic integration organization" in html
+    assert "/participants/fra/" in html
+
+
+def test_healthz_answers_without_the_database(client, db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client.get("/healthz/").content == b"ok"

@@ -1,0 +1,231 @@
+"""An Atom feed of the actions recorded under a treaty, and an iCalendar file of its key dates.
+
+The calendar is written by hand (RFC 5545 needs little: CRLF lines folded at 75 octets,
+escaped text), so that it adds no dependency.
+
+Event UIDs carry the event's date (``signature-closes-20261231-hanoi-convention@treaty-tracker``):
+a date that moves (a corrected deadline, an entry into force brought forward by a
+correction) gives a new event rather than a new SEQUENCE of the old one. A SEQUENCE must
+only grow, which would need a counter stored per event; a subscribed calendar is replaced
+whole on each refresh anyway, so the event at the old date simply disappears.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, timedelta
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from signatories.models import Action, Participant
+from tracker.models import DatePrecision, Treaty
+from tracker.selectors import treaty_status
+
+FEED_LENGTH = 50
+# The authority of tag: URIs and iCalendar UIDs: fixed, so that ids do not change with
+# the host name the site is served under.
+AUTHORITY = "treaty-tracker"
+PRODID = "-//Treaty Ratification Tracker//Key dates//EN"
+
+
+def participant_url(participant: Participant) -> str:
+    """The participant's page, by lower-cased ISO alpha-3 code, or slug for the EU (no code)."""
+    key = participant.iso_alpha3.lower() if participant.iso_alpha3 else participant.slug
+    return reverse("participant", args=[key])
+
+
+def action_day(action: Action) -> str:
+    """The action's date, with "on or before" when only the latest possible day is known."""
+    prefix = "on or before " if action.date_precision == DatePrecision.ON_OR_BEFORE else "on "
+    return prefix + action.date.isoformat()
+
+
+class ActionsFeed(Feed):
+    """The latest actions (signatures, deposits) recorded under a treaty, newest first.
+
+    Ordered by when they were recorded, not by their date: a subscriber wants to hear of
+    a correction or a late-reported signature, whatever day it happened.
+    """
+
+    feed_type = Atom1Feed
+    item_guid_is_permalink = False
+
+    def get_object(self, request, slug: str) -> Treaty:
+        return get_object_or_404(Treaty, slug=slug)
+
+    def title(self, treaty: Treaty) -> str:
+        return f"{treaty.short_title}: signatures and instruments recorded"
+
+    def subtitle(self, treaty: Treaty) -> str:
+        return f"New and corrected actions under the {treaty.short_title} ({treaty.title})."
+
+    def link(self, treaty: Treaty) -> str:
+        return reverse("treaty", args=[treaty.slug])
+
+    def feed_url(self, treaty: Treaty) -> str:
+        return reverse("actions-feed", args=[treaty.slug])
+
+    def feed_guid(self, treaty: Treaty) -> str:
+        return f"tag:{AUTHORITY},2024:treaty/{treaty.slug}/actions"
+
+    def items(self, treaty: Treaty):
+        # -pk breaks ties between actions saved within the same instant (a bulk import).
+        return (
+            Action.objects.filter(treaty=treaty)
+            .select_related("participant", "treaty")
+            .order_by("-created_at", "-pk")[:FEED_LENGTH]
+        )
+
+    def item_title(self, action: Action) -> str:
+        what = action.get_kind_display().lower()
+        return f"{action.participant.name}: {what} of the {action.treaty.short_title} ({action.date.isoformat()})"
+
+    def item_description(self, action: Action) -> str:
+        parts = [f"{action.get_kind_display()} {action_day(action)}"]
+        if action.place:
+            parts[0] += f" in {action.place}"
+        parts.append(f"Confidence: {action.get_confidence_display().lower()}")
+        if action.cn_reference:
+            parts.append(f"C.N. reference: {action.cn_reference}")
+        if action.withdrawn_on:
+            parts.append(f"Withdrawn on {action.withdrawn_on.isoformat()}")
+        if action.note:
+            parts.append(f"Note: {action.note}")
+        # Atom1Feed marks the summary as type="html": escape it, so that a note reading
+        # "<b>" shows as typed instead of being taken for markup by the feed reader.
+        return escape(". ".join(part.rstrip(".") for part in parts) + ".")
+
+    def item_link(self, action: Action) -> str:
+        return participant_url(action.participant)
+
+    def item_guid(self, action: Action) -> str:
+        # The primary key never changes, even when the action's date or kind is corrected.
+        return f"tag:{AUTHORITY},2024:action/{action.pk}"
+
+    def item_pubdate(self, action: Action):
+        return action.created_at
+
+    def item_updateddate(self, action: Action):
+        return action.updated_at
+
+
+# iCalendar ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyDate:
+    """An all-day event of the calendar."""
+
+    uid_name: str
+    day: date
+    summary: str
+    description: str
+
+
+def ordinal(number: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st…"""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def key_dates(treaty: Treaty) -> list[KeyDate]:
+    """The treaty's key dates that are known today: opening, deadline, entry into force."""
+    name = treaty.short_title
+    events = []
+    if treaty.signature_opens_on:
+        venues = treaty.signature_venues or "The first day the treaty can be signed."
+        events.append(
+            KeyDate("signature-opens", treaty.signature_opens_on, f"{name} opens for signature", venues)
+        )
+    if treaty.signature_closes_on:
+        events.append(
+            KeyDate(
+                "signature-closes",
+                treaty.signature_closes_on,
+                f"Last day to sign the {name}",
+                f"The {name} is open for signature until this day; afterwards States join by accession.",
+            )
+        )
+    status = treaty_status(treaty)
+    if status.entry_into_force_on:  # nothing while the threshold is not reached: the date is unknown
+        events.append(
+            KeyDate(
+                "entry-into-force",
+                status.entry_into_force_on,
+                f"Entry into force of the {name}",
+                f"The date is fixed: the {ordinal(treaty.threshold)} instrument was deposited on "
+                f"{status.threshold_reached_on.isoformat()}, and the {name} enters into force on the "
+                f"{ordinal(treaty.entry_into_force_delay_days)} day after it.",
+            )
+        )
+    return events
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped."""
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+
+
+def fold(line: str, limit: int = 75) -> str:
+    """Fold a content line into lines of at most ``limit`` octets (RFC 5545 §3.1).
+
+    Each continuation starts with a space, which counts toward its limit; a line is
+    never cut inside a multi-octet UTF-8 character.
+    """
+    data = line.encode("utf-8")
+    chunks, start, width = [], 0, limit
+    while len(data) - start > width:
+        end = start + width
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: back up to the character's start
+            end -= 1
+        chunks.append(data[start:end])
+        start, width = end, limit - 1
+    chunks.append(data[start:])
+    return "\r\n ".join(chunk.decode("utf-8") for chunk in chunks)
+
+
+def vevent(treaty: Treaty, event: KeyDate, stamp: str, url: str) -> list[str]:
+    """The lines of one all-day VEVENT (DTEND is exclusive: the next day)."""
+    return [
+        "BEGIN:VEVENT",
+        f"UID:{event.uid_name}-{event.day:%Y%m%d}-{treaty.slug}@{AUTHORITY}",
+        f"DTSTAMP:{stamp}",
+        f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{event.day + timedelta(days=1):%Y%m%d}",
+        f"SUMMARY:{escape_text(event.summary)}",
+        f"DESCRIPTION:{escape_text(event.description)}",
+        f"URL:{url}",
+        "TRANSP:TRANSPARENT",  # a date to remember, not time the subscriber is busy
+        "END:VEVENT",
+    ]
+
+
+def calendar_text(treaty: Treaty, url: str) -> str:
+    """The whole VCALENDAR, CRLF-terminated and folded."""
+    stamp = timezone.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape_text(f'{treaty.short_title}: key dates')}",
+    ]
+    for event in key_dates(treaty):
+        lines += vevent(treaty, event, stamp, url)
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def key_dates_calendar(request, slug: str) -> HttpResponse:
+    """The treaty's key dates as an iCalendar file to subscribe to."""
+    treaty = get_object_or_404(Treaty, slug=slug)
+    url = request.build_absolute_uri(reverse("treaty", args=[treaty.slug]))
+    response = HttpResponse(calendar_text(treaty, url), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{treaty.slug}-key-dates.ics"'
+    return response
