@@ -1,7 +1,7 @@
 """URLs of the tracker."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from tracker import downloads, feeds, views
 
@@ -14,5 +14,6 @@ urlpatterns = [
     path("treaties/<slug:slug>/calendar.ics", feeds.key_dates_calendar, name="key-dates-calendar"),
     path("participants/<str:key>/", views.participant_page, name="participant"),
     path("healthz/", views.healthz, name="healthz"),
+    path("api/", include("tracker.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -76,8 +76,25 @@ def status_dict(treaty: Treaty, status: rules.Status) -> dict:
 
 
 def data_version() -> str:
-    """A token that changes whenever a treaty, participant or action changes."""
-    return cache.get_or_set(DATA_VERSION_KEY, "initial", timeout=None)
+    """A token that changes whenever a treaty, participant or action changes.
+
+    It reads "<random>:<unix time of the change>"; a fresh cache starts from the time of
+    the latest change in the database.
+    """
+
+    def initial() -> str:
+        changed = last_changed()
+        return f"initial:{changed.timestamp() if changed else 0:.0f}"
+
+    return cache.get_or_set(DATA_VERSION_KEY, initial, timeout=None)
+
+
+def data_changed_at(version: str | None = None) -> int:
+    """When the data last changed, as a Unix time, from the data version."""
+    try:
+        return int(float((version or data_version()).rsplit(":", 1)[1]))
+    except (IndexError, ValueError):
+        return 0
 
 
 def cached_status_dict(treaty: Treaty, as_of: date | None = None) -> dict:

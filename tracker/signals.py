@@ -1,5 +1,6 @@
 """Invalidate cached statuses whenever the data they are computed from changes."""
 
+import time
 import uuid
 
 from django.core.cache import cache
@@ -19,7 +20,12 @@ def bump_data_version(**kwargs) -> None:
 
     # A fresh random token, not a counter: an evicted counter could restart at a number
     # that older entries still use.
-    transaction.on_commit(lambda: cache.set(DATA_VERSION_KEY, uuid.uuid4().hex, timeout=None))
+    transaction.on_commit(lambda: cache.set(DATA_VERSION_KEY, new_version(), timeout=None))
+
+
+def new_version() -> str:
+    """A random token with the time of the change, read back by selectors.data_changed_at."""
+    return f"{uuid.uuid4().hex}:{time.time():.0f}"
 
 
 def connect() -> None:
