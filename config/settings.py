@@ -121,11 +121,14 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
     (VAR_DIR / "celery" / "processed").mkdir(parents=True, exist_ok=True)
+    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
         "store_processed": True,
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # Broadcasts (worker control) too, or kombu writes them to ./control.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 _default_results = REDIS_URL or f"file://{VAR_DIR / 'celery' / 'results'}"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=_default_results)
@@ -189,6 +192,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Treaty Tracker <tracker@localhost>")
+# Where the site is reached from outside, for the links in emails.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Who gets the daily digest of alerts sent, suppressed and failed (comma-separated).
+ALERT_DIGEST_TO = env.list("ALERT_DIGEST_TO", default=[])
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalization and time ----------------------------------------------------

@@ -15,5 +15,6 @@ urlpatterns = [
     path("participants/<str:key>/", views.participant_page, name="participant"),
     path("healthz/", views.healthz, name="healthz"),
     path("api/", include("tracker.api.urls")),
+    path("alerts/", include("tracker.alerts.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.core.cache import cache
 
 NEW_YORK = ZoneInfo("America/New_York")
 # The day the suite pretends it is: 39 days before the Hanoi Convention's signature deadline.
@@ -31,9 +30,11 @@ def pytest_sessionstart(session):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    cache.clear()
+    from tests.helpers import clear_caches
+
+    clear_caches()
     yield
-    cache.clear()
+    clear_caches()
 
 
 @pytest.fixture

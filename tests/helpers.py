@@ -20,3 +20,14 @@ def test_database_url() -> str:
 def child_env(**extra: str) -> dict[str, str]:
     """The environment of a child process that shares the test database and Redis."""
     return os.environ | {"DATABASE_URL": test_database_url(), "REDIS_URL": settings.REDIS_URL} | extra
+
+
+def clear_caches() -> None:
+    """Empty the shared cache and this process's page memory."""
+    from django.core.cache import cache
+
+    from tracker import pagecache
+
+    cache.clear()
+    pagecache.forget_version()
+    pagecache._pages.clear()

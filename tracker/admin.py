@@ -322,3 +322,7 @@ class ReportedFigureAdmin(AuditedAdmin):
     search_fields = ["figure", "note", "source__title", "source__publisher"]
     autocomplete_fields = ["source"]
     date_hierarchy = "reported_on"
+
+
+# The alerts' admin lives beside their models.
+from tracker.alerts import admin as alerts_admin  # noqa: E402, F401

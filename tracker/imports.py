@@ -25,7 +25,7 @@ from signatories.models import SIGNATURE_VALUES, Action
 from signatories.selectors import ParticipantIndex
 from tracker.bulk import bulk_update
 from tracker.models import Confidence, Source, Treaty
-from tracker.signals import bump_data_version
+from tracker.signals import bump_data_version, queue_alert_check
 from tracker.status_tables import ImportRow, parse_table
 
 UPDATABLE_FIELDS = ["kind", "date", "cn_reference", "confidence", "note"]
@@ -172,7 +172,8 @@ def apply_plan(plan: ImportPlan, *, user, reason: str) -> None:
         bulk_update(plan.update, UPDATABLE_FIELDS)
         Action.history.bulk_history_create(plan.update, update=True, default_user=user, default_change_reason=reason)
     link_sources(plan.links, user=user, reason=reason)
-    bump_data_version()  # bulk writes send no post_save signal
+    bump_data_version()  # bulk writes send no post_save signal…
+    queue_alert_check()  # …so say what a saved action would have said
 
 
 def link_sources(links: list[tuple[Action, str]], *, user, reason: str) -> None:

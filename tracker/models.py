@@ -240,3 +240,7 @@ class SeededRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+# The alerts' models live in their own module; importing them here registers them.
+from tracker.alerts.models import Alert, Delivery, Subscription  # noqa: E402, F401

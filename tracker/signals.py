@@ -1,5 +1,6 @@
 """Invalidate cached statuses whenever the data they are computed from changes."""
 
+import logging
 import time
 import uuid
 
@@ -8,6 +9,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from tracker.selectors import DATA_VERSION_KEY
+
+logger = logging.getLogger(__name__)
 
 WATCHED = {
     "tracker": ("Treaty",),
@@ -20,12 +23,33 @@ def bump_data_version(**kwargs) -> None:
 
     # A fresh random token, not a counter: an evicted counter could restart at a number
     # that older entries still use.
-    transaction.on_commit(lambda: cache.set(DATA_VERSION_KEY, new_version(), timeout=None))
+    transaction.on_commit(publish_new_version)
+
+
+def publish_new_version() -> None:
+    from tracker.pagecache import forget_version
+
+    cache.set(DATA_VERSION_KEY, new_version(), timeout=None)
+    forget_version()
 
 
 def new_version() -> str:
     """A random token with the time of the change, read back by selectors.data_changed_at."""
     return f"{uuid.uuid4().hex}:{time.time():.0f}"
+
+
+def queue_alert_check(**kwargs) -> None:
+    """After a recorded action commits, check the alerts at once rather than at the next beat."""
+    transaction.on_commit(enqueue_check)
+
+
+def enqueue_check() -> None:
+    from tracker.alerts.tasks import check_alerts
+
+    try:
+        check_alerts.delay()
+    except Exception:  # the broker is down: the periodic check will catch up
+        logger.exception("could not queue the alert check")
 
 
 def connect() -> None:
@@ -38,3 +62,6 @@ def connect() -> None:
             post_save.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-save")
             post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-delete")
     m2m_changed.connect(bump_data_version, dispatch_uid="tracker-data-version-m2m")
+    action = apps.get_model("signatories", "Action")
+    post_save.connect(queue_alert_check, sender=action, dispatch_uid="tracker-alerts-action-save")
+    post_delete.connect(queue_alert_check, sender=action, dispatch_uid="tracker-alerts-action-delete")

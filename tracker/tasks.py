@@ -13,3 +13,7 @@ def refresh_statuses() -> dict[str, dict]:
     Returns the statuses by slug, so a caller (or a test) can see what was computed.
     """
     return {treaty.slug: cached_status_dict(treaty) for treaty in Treaty.objects.all()}
+
+
+# The alerts' tasks, so that the worker (which autodiscovers tracker.tasks) knows them.
+from tracker.alerts.tasks import check_alerts, send_deliveries, send_digest  # noqa: E402, F401

@@ -3,10 +3,10 @@
 import re
 
 import pytest
-from django.core.cache import cache
 
 from signatories.models import Participant
 from signatories.services import record_action
+from tests.helpers import clear_caches
 from tracker.rules import ActionKind
 
 
@@ -69,7 +69,7 @@ def test_pages_are_served_from_the_cache_until_the_data_changes(client, seeded):
     assert client.get("/treaties/hanoi-convention/")["X-Page-Cache"] == "hit"
     deposit(seeded, "Austria", "2026-02-01")
     assert client.get("/treaties/hanoi-convention/")["X-Page-Cache"] == "miss"
-    cache.clear()
+    clear_caches()
 
 
 def test_the_treaty_page_renders_in_a_constant_number_of_queries(client, seeded, django_assert_max_num_queries):
@@ -77,7 +77,7 @@ def test_the_treaty_page_renders_in_a_constant_number_of_queries(client, seeded,
         client.get("/treaties/hanoi-convention/?sort=deposit")
     for name in ("Austria", "Belgium", "Brazil", "Chile", "China", "Cuba", "Egypt", "France"):
         deposit(seeded, name, "2026-02-01")
-    cache.clear()
+    clear_caches()
     with django_assert_max_num_queries(14):
         html = client.get("/treaties/hanoi-convention/?sort=deposit").content.decode()
     assert stat(html, "instruments_counted") == "8"

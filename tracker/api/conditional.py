@@ -36,6 +36,9 @@ class ConditionalGetMiddleware:
         last_modified = max(data_changed_at(version), int(midnight))
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
+            # A 304 carries the validator and Vary that the 200 would have (RFC 9110, 15.4.5).
+            not_modified["ETag"] = etag
+            not_modified["Vary"] = "Accept"
             return not_modified
         response = self.get_response(request)
         if response.status_code == 200:

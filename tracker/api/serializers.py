@@ -30,6 +30,8 @@ class ValidatedModelSerializer(serializers.ModelSerializer):
                 values.pop(field.attname, None)  # the new value replaces the stored one
                 values[name] = value
         instance = self.Meta.model(**values)
+        # An update checks uniqueness against the other rows, not against the row itself.
+        instance._state.adding = self.instance is None
         try:
             instance.full_clean()
         except DjangoValidationError as error:

@@ -4,7 +4,10 @@
 (function () {
   var map = document.querySelector(".world-map");
   var caption = document.getElementById("map-caption");
-  if (!map || !caption) return;
+  // Listen on the wrapper, not the <svg>: a focus listener on the <svg> makes Chromium
+  // give the <svg> itself a Tab stop.
+  var wrap = map && map.closest(".map-wrap");
+  if (!wrap || !caption) return;
   function labelOf(target) {
     var shape = target.closest("[aria-label]");
     return shape && map.contains(shape) ? shape.getAttribute("aria-label") : null;
@@ -13,6 +16,6 @@
     var label = labelOf(event.target);
     if (label) caption.textContent = label;
   }
-  map.addEventListener("focusin", show);
-  map.addEventListener("mouseover", show);
+  wrap.addEventListener("focusin", show);
+  wrap.addEventListener("mouseover", show);
 })();

@@ -1,0 +1,40 @@
+"""Admin of the alerts: subscriptions, alerts (sent or suppressed) and every delivery's outcome."""
+
+from django.contrib import admin
+
+from tracker.alerts.models import Alert, Delivery, Subscription
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["email", "treaty", "participant", "confirmed_at", "unsubscribed_at", "created_at"]
+    list_filter = ["treaty", ("confirmed_at", admin.EmptyFieldListFilter), ("unsubscribed_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["treaty", "participant"]
+    search_fields = ["email"]
+    autocomplete_fields = ["participant"]
+
+
+@admin.register(Alert)
+class AlertAdmin(admin.ModelAdmin):
+    list_display = ["key", "treaty", "kind", "state", "created_at", "fanned_out_at"]
+    list_filter = ["treaty", "kind", "state"]
+    list_select_related = ["treaty"]
+    search_fields = ["key"]
+    readonly_fields = ["treaty", "key", "kind", "participant", "action", "facts", "state", "created_at", "fanned_out_at"]
+
+    def has_add_permission(self, request):
+        return False  # alerts come from the checks, never by hand
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """Every attempt's outcome; failed deliveries show the SMTP error."""
+
+    list_display = ["alert", "subscription", "status", "attempts", "sent_at", "error"]
+    list_filter = ["status", "alert__treaty", "alert__kind"]
+    list_select_related = ["alert", "subscription"]
+    search_fields = ["subscription__email", "alert__key", "error"]
+    readonly_fields = ["alert", "subscription", "status", "attempts", "not_before", "lease_until", "sent_at", "error"]
+
+    def has_add_permission(self, request):
+        return False
