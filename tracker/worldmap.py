@@ -113,8 +113,30 @@ def atlas() -> tuple[dict[str, Shape], tuple[Shape, ...]]:
             coded.setdefault(code, []).extend(polygons)
         elif polygons:
             uncoded.append(make_shape(polygons))
+    move_crimea_to_ukraine(coded)
     shapes = {code: make_shape(polygons) for code, polygons in coded.items() if polygons}
     return shapes, tuple(uncoded)
+
+
+# Natural Earth draws boundaries as they are on the ground and puts Crimea in Russia's
+# shape. A tracker of UN treaties follows the UN: General Assembly resolution 68/262 (2014)
+# affirms Ukraine's territorial integrity within its internationally recognized borders.
+RUSSIA, UKRAINE = "643", "804"
+CRIMEA_BOX = ((32.2, 44.2), (36.8, 46.3))  # longitude and latitude of two opposite corners
+
+
+def in_crimea(ring: Ring) -> bool:
+    corners = [to_viewbox(lon, lat) for lon in (32.2, 36.8) for lat in (44.2, 46.3)]
+    xs, ys = [round(x * 10) for x, _ in corners], [round(y * 10) for _, y in corners]
+    return all(min(xs) <= x <= max(xs) and min(ys) <= y <= max(ys) for x, y in ring)
+
+
+def move_crimea_to_ukraine(coded: dict[str, list[list[Ring]]]) -> None:
+    """Move the polygons of Russia's shape that lie in Crimea to Ukraine's."""
+    crimea = [polygon for polygon in coded.get(RUSSIA, []) if in_crimea(polygon[0])]
+    if crimea:
+        coded[RUSSIA] = [polygon for polygon in coded[RUSSIA] if polygon not in crimea]
+        coded.setdefault(UKRAINE, []).extend(crimea)
 
 
 def lonlat_arcs(topology: dict) -> list[list[tuple[float, float]]]:

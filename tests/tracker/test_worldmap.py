@@ -369,3 +369,19 @@ def test_the_seeded_participants_draw_as_their_countries(seeded):
     assert len(shapes) + len(rendering.off_map) == len(page.rows)
     assert {"FRA", "VNM", "CZE", "BRA"} <= shapes.keys()
     assert {"Tuvalu", "European Union"} <= {r.participant.name for r in rendering.off_map}
+
+
+def test_crimea_is_drawn_as_part_of_ukraine_as_the_un_holds():
+    import json
+
+    topology = json.loads(worldmap.DATA_FILE.read_text(encoding="utf-8"))
+    arcs = worldmap.projected_arcs(topology)
+    coded = {
+        g["id"]: worldmap.decode_polygons(g, arcs)
+        for g in topology["objects"]["countries"]["geometries"]
+        if g.get("id") in (worldmap.RUSSIA, worldmap.UKRAINE)
+    }
+    assert sum(worldmap.in_crimea(p[0]) for p in coded[worldmap.RUSSIA]) == 1  # as Natural Earth has it
+    worldmap.move_crimea_to_ukraine(coded)
+    assert not any(worldmap.in_crimea(p[0]) for p in coded[worldmap.RUSSIA])
+    assert sum(worldmap.in_crimea(p[0]) for p in coded[worldmap.UKRAINE]) == 1
