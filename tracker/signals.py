@@ -43,11 +43,18 @@ def queue_alert_check(**kwargs) -> None:
     transaction.on_commit(enqueue_check)
 
 
+# Commits within this many seconds share one check: it runs after them all.
+CHECK_DELAY = 2
+
+
 def enqueue_check() -> None:
+    """Queue one alert check for a burst of commits (a seed or an import saves many rows)."""
     from tracker.alerts.tasks import check_alerts
 
+    if not cache.add("tracker:alert-check-queued", 1, timeout=CHECK_DELAY):
+        return  # a check queued by an earlier commit runs after this one
     try:
-        check_alerts.delay()
+        check_alerts.apply_async(countdown=CHECK_DELAY)
     except Exception:  # the broker is down: the periodic check will catch up
         logger.exception("could not queue the alert check")
 
