@@ -19,22 +19,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from signatories.models import Action
 from tracker import imports
-from tracker.models import Citation, ReportedFigure, Source, Treaty
+from tracker.models import RULE_FIELDS, Citation, ReportedFigure, Source, Treaty
 from tracker.selectors import status_dict, treaty_status
 
 admin.site.site_header = "Treaty Ratification Tracker"
 admin.site.site_title = "Treaty Tracker admin"
 
-# The treaty's rule of entry into force: only a superuser may change these.
-RULE_FIELDS = (
-    "threshold",
-    "entry_into_force_delay_days",
-    "later_joiner_delay_days",
-    "reio_counts_as_additional",
-    "signature_opens_on",
-    "signature_closes_on",
-    "time_zone",
-)
 # The status numbers as the treaty's page shows them, in this order.
 STATUS_LABELS = {
     "as_of": "As of",

@@ -33,6 +33,18 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known time zone (e.g. America/New_York).")
 
 
+# The parameters of a treaty's rule of entry into force: only superusers change them.
+RULE_FIELDS = (
+    "threshold",
+    "entry_into_force_delay_days",
+    "later_joiner_delay_days",
+    "reio_counts_as_additional",
+    "signature_opens_on",
+    "signature_closes_on",
+    "time_zone",
+)
+
+
 class Treaty(models.Model):
     """A multilateral treaty and the rule by which it enters into force.
 

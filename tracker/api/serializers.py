@@ -5,17 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from signatories.models import Action, DomesticStep, Participant
-from tracker.models import ReportedFigure, Source, Treaty
-
-RULE_FIELDS = (
-    "threshold",
-    "entry_into_force_delay_days",
-    "later_joiner_delay_days",
-    "reio_counts_as_additional",
-    "signature_opens_on",
-    "signature_closes_on",
-    "time_zone",
-)
+from tracker.models import RULE_FIELDS, ReportedFigure, Source, Treaty
 
 
 class ValidatedModelSerializer(serializers.ModelSerializer):
