@@ -12,9 +12,10 @@ from tracker.selectors import DATA_VERSION_KEY
 
 logger = logging.getLogger(__name__)
 
+# Every model a page, a download or an API response shows.
 WATCHED = {
-    "tracker": ("Treaty",),
-    "signatories": ("Participant", "Action", "Membership"),
+    "tracker": ("Treaty", "Source", "Citation", "ReportedFigure"),
+    "signatories": ("Participant", "ParticipantAlias", "Membership", "Action", "DomesticStep"),
 }
 
 

@@ -30,7 +30,8 @@ BATCH = 200
 MAX_ATTEMPTS = 5
 # Seconds to wait before retry n (1-based) after a transient SMTP error.
 BACKOFF = (30, 120, 600, 3600)
-# SMTP replies that will not get better by trying again: the address or the message is refused.
+# SMTP replies that will not get better by trying again: the address or the message is
+# refused with a 5xx code (a 4xx one, such as greylisting, is retried; see permanent()).
 PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
@@ -91,22 +92,28 @@ def participant_events(treaty: Treaty, known: set[str]) -> list[tuple[rules.DueA
 
 
 def fan_out(alert_id: int) -> int:
-    """Create the alert's deliveries, if this worker wins the claim; returns how many."""
+    """Create the alert's deliveries, if this worker wins the claim; returns how many.
+
+    The claim and the deliveries commit together: a worker that dies half-way leaves
+    the alert pending, with no delivery, for the next check to fan out whole. (Another
+    worker's claim waits for this transaction, then finds the alert taken.)
+    """
     now = timezone.now()
-    won = Alert.objects.filter(pk=alert_id, state=Alert.State.PENDING, fanned_out_at__isnull=True).update(
-        fanned_out_at=now, state=Alert.State.FANNED_OUT
-    )
-    if not won:
-        return 0
-    alert = Alert.objects.select_related("action").get(pk=alert_id)
-    created = 0
-    batch: list[Delivery] = []
-    for subscription_id in recipients(alert).values_list("pk", flat=True).iterator(chunk_size=5000):
-        batch.append(Delivery(alert_id=alert.pk, subscription_id=subscription_id))
-        if len(batch) == 5000:
-            created += len(Delivery.objects.bulk_create(batch, ignore_conflicts=True))
-            batch = []
-    created += len(Delivery.objects.bulk_create(batch, ignore_conflicts=True))
+    with transaction.atomic():
+        won = Alert.objects.filter(pk=alert_id, state=Alert.State.PENDING, fanned_out_at__isnull=True).update(
+            fanned_out_at=now, state=Alert.State.FANNED_OUT
+        )
+        if not won:
+            return 0
+        alert = Alert.objects.select_related("action").get(pk=alert_id)
+        created = 0
+        batch: list[Delivery] = []
+        for subscription_id in recipients(alert).values_list("pk", flat=True).iterator(chunk_size=5000):
+            batch.append(Delivery(alert_id=alert.pk, subscription_id=subscription_id))
+            if len(batch) == 5000:
+                created += len(Delivery.objects.bulk_create(batch, ignore_conflicts=True))
+                batch = []
+        created += len(Delivery.objects.bulk_create(batch, ignore_conflicts=True))
     return created
 
 
@@ -172,16 +179,32 @@ def send_one(delivery: Delivery, connection) -> str:
     try:
         build_message(delivery, connection).send()
     except PERMANENT_ERRORS as error:
-        return finish(delivery, Delivery.Status.FAILED, error=repr(error))
+        if permanent(error):
+            return finish(delivery, Delivery.Status.FAILED, error=repr(error))
+        return retry(delivery, error)
     except (smtplib.SMTPException, OSError) as error:
-        if delivery.attempts >= MAX_ATTEMPTS:
-            return finish(delivery, Delivery.Status.FAILED, error=f"gave up after {delivery.attempts} attempts: {error!r}")
-        wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-            status=Delivery.Status.PENDING, not_before=timezone.now() + timedelta(seconds=wait), error=repr(error)
-        )
-        return "retry"
+        return retry(delivery, error)
     return finish(delivery, Delivery.Status.SENT)
+
+
+def permanent(error: smtplib.SMTPException) -> bool:
+    """A 5xx reply is final; a 4xx one (greylisting, a full mailbox) is worth trying again."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+    else:
+        codes = [getattr(error, "smtp_code", 500)]
+    return all(code >= 500 for code in codes)
+
+
+def retry(delivery: Delivery, error: Exception) -> str:
+    """Put the delivery back for a later attempt, or give up after MAX_ATTEMPTS."""
+    if delivery.attempts >= MAX_ATTEMPTS:
+        return finish(delivery, Delivery.Status.FAILED, error=f"gave up after {delivery.attempts} attempts: {error!r}")
+    wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PENDING, not_before=timezone.now() + timedelta(seconds=wait), error=repr(error)
+    )
+    return "retry"
 
 
 def finish(delivery: Delivery, status: str, error: str = "") -> str:

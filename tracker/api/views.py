@@ -14,10 +14,11 @@ from signatories.models import Action, DomesticStep, Participant
 from tracker.api import filtersets
 from tracker.api import serializers as api
 from tracker.api.csv import CSVRenderer, streaming_csv
+from tracker.api.schema import TrackerSchema
 from tracker.downloads import participant_record
 from tracker.imports import ImportRejected, import_status
 from tracker.models import ReportedFigure, Source, Treaty
-from tracker.selectors import status_dict
+from tracker.selectors import cached_status_dict
 from tracker.snapshots import snapshot
 
 AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="The day to report on (default: today)")
@@ -38,6 +39,7 @@ class CSVListMixin:
     """Every list also as CSV: ``?format=csv`` streams all the filtered rows, unpaginated."""
 
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    schema = TrackerSchema()  # every viewset's schema also documents its error responses
 
     def list(self, request, *args, **kwargs):
         if request.accepted_renderer.format != "csv":
@@ -85,7 +87,9 @@ class TreatyViewSet(CSVListMixin, viewsets.ModelViewSet):
     def status(self, request, slug=None):
         """The status on a date: exactly the JSON of `manage.py treaty_status --json`."""
         treaty = self.get_object()
-        return Response(status_dict(treaty, snapshot(treaty, as_of_param(request, treaty)).status))
+        # The command's own computation (selectors.treaty_status), cached under the data
+        # version: no need for the per-participant snapshot the other views read.
+        return Response(cached_status_dict(treaty, as_of_param(request, treaty)))
 
     @extend_schema(parameters=[AS_OF], responses=api.ParticipantStatusSerializer(many=True))
     @action(detail=True, filter_backends=[])

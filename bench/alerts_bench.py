@@ -1,0 +1,291 @@
+"""Benchmark: fan one alert out to 100,000 subscribers, then send it to a local SMTP server.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/test .venv/bin/python bench/alerts_bench.py \\
+        [--subscribers 100000] [--send N] [--workers 1]
+
+Runs in a throwaway PostgreSQL database (Django's test database for DATABASE_URL, under a
+name of its own, created and dropped here), after seeding. The subscribers are made up
+(reader000000@bench.example, …), and so is the alert: the "10 of 40" threshold milestone is
+recorded directly, as services.check_treaty would record it after ten deposits.
+
+1. services.fan_out() creates one delivery per subscriber. Goal: under 30 seconds for 100,000.
+2. A local SMTP server (aiosmtpd with tests/smtp_sink.py, in a process of its own, counting
+   and discarding what it receives) gets the emails, sent as the worker sends them:
+   services.claim_deliveries() then services.send_batch(), one SMTP connection per batch.
+   Goal: 200 emails per second or more. ``--send N`` sends only the first N deliveries
+   (default: all of them); the fan-out always covers every subscriber. ``--workers N``
+   sends from N processes at once, as N Celery worker processes would (default 1).
+
+The peak RSS of this process is printed after each step (and of the largest sending
+process with ``--workers``): it must stay flat, as neither step holds all the deliveries
+in memory.
+"""
+
+import argparse
+import multiprocessing
+import os
+import queue
+import resource
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import suppress
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# The email settings are read when Django starts: point them at the sink started below.
+SMTP_PORT = free_port()
+os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{SMTP_PORT}"
+# No task may reach a real broker (or the filesystem queue of `make run`) from here.
+os.environ["CELERY_BROKER_URL"] = "memory://localhost/"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, connections  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from tracker.alerts import services  # noqa: E402
+from tracker.alerts.models import Alert, Delivery, Subscription  # noqa: E402
+from tracker.models import Treaty  # noqa: E402
+from tracker.services import seed  # noqa: E402
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of another running process (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class QueryCounter:
+    """Counts queries without keeping them (CaptureQueriesContext would hold 100,000s)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def create_subscribers(treaty: Treaty, count: int, chunk: int = 10_000) -> None:
+    """Confirmed subscribers, inserted a chunk at a time so that they are never all in memory."""
+    confirmed = timezone.now() - timedelta(days=1)
+    for start in range(0, count, chunk):
+        Subscription.objects.bulk_create(
+            [
+                Subscription(email=f"reader{n:06}@bench.example", treaty=treaty, confirmed_at=confirmed)
+                for n in range(start, min(start + chunk, count))
+            ]
+        )
+
+
+def made_up_alert(treaty: Treaty) -> Alert:
+    """The "10 of 40" milestone, as check_treaty records it (the deposits are not made)."""
+    return Alert.objects.create(
+        treaty=treaty,
+        key="threshold:10",
+        kind="threshold",
+        facts={"milestone": "10", "threshold": str(treaty.threshold), "to_go": str(treaty.threshold - 10),
+               "counted": "10"},
+    )  # fmt: skip
+
+
+class Sink:
+    """aiosmtpd in a process of its own, with tests/smtp_sink.py counting what it accepts."""
+
+    def __init__(self, port: int, folder: Path):
+        self.count_file = folder / "count"
+        self.log = folder / "sink.log"
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "tests.smtp_sink.Sink"],
+                cwd=ROOT,
+                env=os.environ | {"SMTP_SINK_COUNT_FILE": str(self.count_file)},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with suppress(OSError):
+                smtplib.SMTP("127.0.0.1", port, timeout=2).quit()
+                return
+            time.sleep(0.2)
+        self.stop()
+        sys.exit(f"the SMTP sink (aiosmtpd) did not start:\n{self.log.read_text()}")
+
+    def accepted(self) -> int:
+        with suppress(FileNotFoundError, ValueError):
+            return int(self.count_file.read_text())
+        return 0
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def send(limit: int) -> dict:
+    """Claim and send batches as the send_deliveries task does, until ``limit`` are handled."""
+    totals = {"sent": 0, "retry": 0, "failed": 0}
+    batches = 0
+    counter = QueryCounter()
+    with connection.execute_wrapper(counter):
+        while (done := sum(totals.values())) < limit:
+            ids = services.claim_deliveries(limit=min(services.BATCH, limit - done))
+            if not ids:
+                break
+            batches += 1
+            for key, value in services.send_batch(ids).items():
+                totals[key] += value
+    return {"totals": totals, "batches": batches, "queries": counter.count, "rss": peak_rss_mib()}
+
+
+def send_in_child(limit: int, results) -> None:
+    try:
+        results.put(send(limit))
+    finally:
+        connections.close_all()
+
+
+def send_from(workers: int, limit: int) -> dict:
+    """Send ``limit`` deliveries from this process, or from ``workers`` forked processes
+    that claim batches side by side (each from its own database connection)."""
+    if workers == 1:
+        return send(limit)
+    connections.close_all()  # no child may share this process's connection
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    shares = [limit // workers + (1 if n < limit % workers else 0) for n in range(workers)]
+    children = [context.Process(target=send_in_child, args=(share, results)) for share in shares]
+    for child in children:
+        child.start()
+    reports = []
+    while len(reports) < len(children):
+        with suppress(queue.Empty):
+            reports.append(results.get(timeout=1))
+            continue
+        if any(child.exitcode not in (None, 0) for child in children):
+            sys.exit(f"a sending process failed: exit codes {[child.exitcode for child in children]}")
+    for child in children:
+        child.join()
+    return {
+        "totals": {key: sum(r["totals"][key] for r in reports) for key in reports[0]["totals"]},
+        "batches": sum(r["batches"] for r in reports),
+        "queries": sum(r["queries"] for r in reports),
+        "rss": max(r["rss"] for r in reports),
+    }
+
+
+def row(step: str, count: int, seconds: float, queries: int | str, verdict: str = "") -> None:
+    rate = f"{count / seconds:,.0f}/s" if seconds else "-"
+    print(f"{step:<34} {count:>9,} {seconds:>9.2f} {rate:>11} {queries!s:>9} {peak_rss_mib():>9.0f}  {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=100_000, help="how many to fan the alert out to")
+    parser.add_argument("--send", type=int, default=None, help="send only the first N deliveries (default: all)")
+    parser.add_argument("--workers", type=int, default=1, help="sending processes side by side (default 1)")
+    args = parser.parse_args()
+    to_send = args.subscribers if args.send is None else min(args.send, args.subscribers)
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        sys.exit("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")
+
+    # A database of its own, apart from the test suite's.
+    settings.DATABASES["default"]["TEST"]["NAME"] = "tracker_alerts_bench"
+    databases = setup_databases(verbosity=0, interactive=False)
+    sink = None
+    try:
+        seed()
+        treaty = Treaty.objects.get(slug="hanoi-convention")
+        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; "
+              f"email: {settings.EMAIL_BACKEND} to 127.0.0.1:{SMTP_PORT}; batch {services.BATCH}")  # fmt: skip
+        print(f"{'step':<34} {'rows':>9} {'seconds':>9} {'rate':>11} {'queries':>9} {'peak MiB':>9}")
+        row("seeded, Django loaded", 0, 0, "-")
+
+        started = time.perf_counter()
+        create_subscribers(treaty, args.subscribers)
+        row("subscribers (setup)", args.subscribers, time.perf_counter() - started, "-")
+
+        alert = made_up_alert(treaty)
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            created = services.fan_out(alert.pk)
+            seconds = time.perf_counter() - started
+        goal = "ok" if seconds < 30 and created == args.subscribers else "MISSED"
+        row("fan-out (deliveries)", created, seconds, counter.count, f"goal: {args.subscribers:,} in < 30 s: {goal}")
+
+        with tempfile.TemporaryDirectory(prefix="alerts-bench-") as folder:
+            sink = Sink(SMTP_PORT, Path(folder))
+            cpu_before = cpu_seconds() + cpu_seconds(resource.RUSAGE_CHILDREN), process_cpu_seconds(sink.process.pid)
+            started = time.perf_counter()
+            report = send_from(args.workers, to_send)
+            seconds = time.perf_counter() - started
+            totals, batches = report["totals"], report["batches"]
+            # CPU time does not depend on what else the machine runs, unlike the rate.
+            sender_cpu = cpu_seconds() + cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before[0]
+            sink_cpu = process_cpu_seconds(sink.process.pid) - cpu_before[1]
+            deadline = time.monotonic() + 10
+            while sink.accepted() < totals["sent"] and time.monotonic() < deadline:
+                time.sleep(0.1)
+            accepted = sink.accepted()
+            sink.stop()
+            sink = None
+        rate = totals["sent"] / seconds if seconds else 0
+        label = "send (all" if to_send == args.subscribers else f"send (first {to_send:,}"
+        label += f", {args.workers} processes)" if args.workers > 1 else ")"
+        row(label, totals["sent"], seconds, report["queries"], f"goal: >= 200/s: {'ok' if rate >= 200 else 'MISSED'}")
+
+        statuses = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+        print(f"\nSMTP server accepted {accepted:,} emails over {batches} connections "
+              f"({totals['sent'] / max(batches, 1):.0f} per connection); outcomes {totals}; "
+              f"deliveries now {statuses}")  # fmt: skip
+        per_email = 1000 / max(totals["sent"], 1)
+        print(f"CPU per email: {sender_cpu * per_email:.2f} ms in the sender(s), {sink_cpu * per_email:.2f} ms in "
+              f"the SMTP server; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
+        if to_send < args.subscribers:
+            print(f"Sent a sample: the first {to_send:,} of {args.subscribers:,} deliveries (--send).")
+        print(f"Peak RSS of this process: {peak_rss_mib():.0f} MiB (ru_maxrss)")
+        if args.workers > 1:
+            print(f"Peak RSS of the largest sending process: {report['rss']:.0f} MiB")
+        if accepted != totals["sent"]:
+            sys.exit(f"the SMTP server accepted {accepted}, but {totals['sent']} were recorded as sent")
+    finally:
+        if sink:
+            sink.stop()
+        teardown_databases(databases, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

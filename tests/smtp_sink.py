@@ -1,0 +1,99 @@
+"""A real SMTP server for the end-to-end tests and the benchmark: aiosmtpd with a handler
+that records what it receives. It runs as a process of its own:
+
+    SMTP_SINK_DIR=/tmp/mail python -m aiosmtpd -n -l 127.0.0.1:8025 -c tests.smtp_sink.Sink
+
+Configured by environment variables, all optional:
+
+- ``SMTP_SINK_DIR``: each accepted message is written there as ``NNNNNN.eml``, exactly as
+  received (written under a temporary name, then renamed, so a reader never sees half a
+  message). Unset: messages are counted and discarded.
+- ``SMTP_SINK_LOG``: a file of JSON lines, one per event: ``ehlo``, ``mail``, ``data``
+  (the message was received and is about to be answered), ``stall``, ``abandoned`` (the
+  client hung up before the answer), ``stored``, ``refused`` (a recipient, see below).
+- ``SMTP_SINK_COUNT_FILE``: holds the number of messages accepted so far.
+- ``SMTP_SINK_STALL_FILE``: while this file exists, the answer to DATA waits, for at most
+  the number of seconds written in the file (20 if it is empty): a slow server, to kill
+  the sender in the middle of a delivery. Removing the file ends the stall.
+- ``SMTP_SINK_REFUSE``: recipients to refuse and the reply code, such as
+  ``greylisted@example.org=450,gone@example.org=550``.
+
+A message counts as accepted, and is stored, only when the server answers ``250`` to its
+DATA, as with any SMTP server: a client that hangs up before that answer (aiosmtpd then
+cancels the handler) has not delivered it.
+"""
+
+import asyncio
+import json
+import os
+import time
+from pathlib import Path
+
+
+class Sink:
+    def __init__(self) -> None:
+        directory = os.environ.get("SMTP_SINK_DIR")
+        self.directory = Path(directory) if directory else None
+        if self.directory:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        log = os.environ.get("SMTP_SINK_LOG")
+        self.log = Path(log) if log else None
+        count = os.environ.get("SMTP_SINK_COUNT_FILE")
+        self.count_file = Path(count) if count else None
+        stall = os.environ.get("SMTP_SINK_STALL_FILE")
+        self.stall_file = Path(stall) if stall else None
+        refuse = os.environ.get("SMTP_SINK_REFUSE", "")
+        self.refuse = {address: int(code) for address, code in (item.split("=") for item in refuse.split(",") if item)}
+        self.accepted = 0
+        self.event("started", pid=os.getpid())
+
+    def event(self, name: str, **details) -> None:
+        if self.log:
+            with self.log.open("a") as out:
+                out.write(json.dumps({"event": name, "at": time.time(), **details}) + "\n")
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        self.event("ehlo", peer=list(session.peer), hostname=hostname)
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        self.event("mail", peer=list(session.peer), mail_from=address)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if code := self.refuse.get(address):
+            self.event("refused", peer=list(session.peer), to=address, code=code)
+            return f"{code} {'4.2.0 Greylisted, try again later' if code < 500 else '5.1.1 No such user'}"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.event("data", peer=list(session.peer), to=envelope.rcpt_tos, size=len(envelope.content))
+        try:
+            await self.stall()
+        except asyncio.CancelledError:
+            self.event("abandoned", peer=list(session.peer), to=envelope.rcpt_tos)
+            raise
+        self.accepted += 1
+        if self.directory:
+            name = self.directory / f"{self.accepted:06}.eml"
+            partial = name.with_suffix(".part")
+            partial.write_bytes(envelope.original_content or envelope.content)
+            partial.rename(name)
+        if self.count_file:
+            self.count_file.write_text(str(self.accepted))
+        self.event("stored", number=self.accepted, to=envelope.rcpt_tos)
+        return "250 Message accepted for delivery"
+
+    async def stall(self) -> None:
+        if not self.stall_file or not self.stall_file.exists():
+            return
+        text = self.stall_file.read_text().strip()
+        deadline = time.monotonic() + (float(text) if text else 20.0)
+        self.event("stall", until=deadline - time.monotonic())
+        while self.stall_file.exists() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)

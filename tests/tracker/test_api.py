@@ -1,0 +1,1072 @@
+"""The REST API under /api/v1/ (issue 5), on the seeded (real) signatures.
+
+The seed has 67 signatures and no deposit; the clock is pinned to 2026-11-22 in New York.
+Every deposit below is made up for the tests (recorded with ``record_action`` or sent to
+the API), not taken from a source.
+"""
+
+import csv
+import io
+import json
+import re
+from datetime import date
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.staticfiles import finders
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.utils.http import http_date, parse_http_date
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle
+
+from signatories.models import Action, DomesticStep, Participant, RegionalGroup
+from signatories.services import record_action
+from tracker.models import Confidence, ReportedFigure, Source, Treaty
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/"
+HANOI = f"{API}treaties/hanoi-convention/"
+UNTC = "https://treaties.un.org/doc/Publication/MTDSG/Volume%20II/Chapter%20XVIII/XVIII-16.en.xml"
+SIGNATURES = 67
+PARTICIPANTS = 198
+STATUS_TABLE = "participant,signature_date,action,action_date\n"
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def token_for(django_user_model):
+    """``token_for("editor")``: an APIClient authenticated with the token of a new user in
+    that group ("editor", "viewer") or, with "superuser", of a new superuser."""
+
+    def make(role: str) -> APIClient:
+        if role == "superuser":
+            user = django_user_model.objects.create_superuser(username="root", password="not-used")
+        else:
+            user = django_user_model.objects.create_user(username=role, password="not-used")
+            user.groups.add(Group.objects.get(name=role))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        client.user = user
+        return client
+
+    return make
+
+
+def body(response) -> bytes:
+    """The content, streamed or not; a stream is read once and kept."""
+    if not response.streaming:
+        return response.content
+    if not hasattr(response, "read_stream"):
+        response.read_stream = b"".join(response.streaming_content)
+    return response.read_stream
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body(response).decode())))
+
+
+def csv_header(response) -> list[str]:
+    return next(csv.reader(io.StringIO(body(response).decode())))
+
+
+def results(response) -> list[dict]:
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+def everything(api, url: str, **query) -> list[dict]:
+    """All rows of a list, in one page; a list value repeats the parameter (``type=[a, b]``)."""
+    response = api.get(url, {"page_size": 500} | query)
+    data = response.json()
+    assert response.status_code == 200, data
+    assert data["next"] is None
+    return data["results"]
+
+
+def command_status(*args: str) -> dict:
+    out = io.StringIO()
+    call_command("treaty_status", "hanoi-convention", "--json", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def deposit(name: str, day: date = date(2026, 6, 1), kind: str = "ratification", **fields) -> Action:
+    """A made-up deposit by the participant named ``name`` under the Hanoi Convention."""
+    treaty = Treaty.objects.get(slug="hanoi-convention")
+    return record_action(
+        treaty=treaty, participant=Participant.objects.get(name=name), kind=kind, date=day, **fields
+    )
+
+
+def signatory_states() -> list[Participant]:
+    return list(
+        Participant.objects.filter(actions__isnull=False, kind=Participant.Kind.STATE)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def forty_ratifications(day: date = date(2026, 6, 1)) -> None:
+    """Made up: the first 40 States that signed (by name) ratify on ``day``."""
+    for state in signatory_states()[:40]:
+        deposit(state.name, day)
+
+
+# --- treaties ----------------------------------------------------------------------------
+
+
+def test_the_treaty_list_gives_the_hanoi_convention_with_its_rule(seeded, api):
+    [treaty] = results(api.get(f"{API}treaties/"))
+    assert treaty["slug"] == "hanoi-convention"
+    assert (
+        treaty["threshold"],
+        treaty["entry_into_force_delay_days"],
+        treaty["later_joiner_delay_days"],
+    ) == (40, 90, 30)
+    assert treaty["reio_counts_as_additional"] is False
+
+
+def test_a_treaty_gives_its_definition_dates_and_rule(seeded, api):
+    response = api.get(HANOI)
+    assert response.status_code == 200
+    treaty = response.json()
+    assert treaty["short_title"] == "Hanoi Convention"
+    assert treaty["depositary_reference"] == "XVIII-16"
+    assert treaty["depositary_url"] == UNTC
+    assert (treaty["adopted_on"], treaty["signature_opens_on"], treaty["signature_closes_on"]) == (
+        "2024-12-24",
+        "2025-10-25",
+        "2026-12-31",
+    )
+    assert treaty["threshold"] == 40
+    assert treaty["time_zone"] == "America/New_York"
+
+
+@pytest.mark.parametrize("path", ["", "status/", "participants/"])
+def test_an_unknown_treaty_is_a_404_in_json(seeded, api, path):
+    response = api.get(f"{API}treaties/no-such-treaty/{path}")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def test_the_status_is_exactly_the_json_of_the_treaty_status_command(seeded, api):
+    response = api.get(f"{HANOI}status/")
+    assert response.status_code == 200
+    assert list(response.json()) == list(command_status())  # same keys, same order
+    assert response.json() == command_status()
+    assert response.json()["signatories"] == SIGNATURES
+    assert response.json()["as_of"] == "2026-11-22"
+
+
+@pytest.mark.parametrize("as_of", ["2025-10-24", "2025-10-25", "2026-01-15", "2026-11-22", "2027-06-01"])
+def test_the_status_on_a_date_is_the_command_s_status_on_that_date(seeded, api, as_of):
+    forty_ratifications()  # made up: entry into force on 2026-08-30
+    response = api.get(f"{HANOI}status/", {"as_of": as_of})
+    assert response.status_code == 200
+    assert response.json() == command_status("--as-of", as_of)
+
+
+def test_the_status_after_forty_made_up_ratifications_shows_entry_into_force(seeded, api):
+    forty_ratifications(date(2026, 6, 1))
+    status = api.get(f"{HANOI}status/").json()
+    assert status["instruments_counted"] == 40
+    assert (status["threshold_reached_on"], status["entry_into_force_on"]) == ("2026-06-01", "2026-08-30")
+    assert status["in_force"] is True
+    assert status == command_status()
+
+
+@pytest.mark.parametrize("value", ["xx", "2026-13-01", "22/11/2026", "2026-02-30"])
+def test_a_malformed_as_of_is_a_400_naming_as_of(seeded, api, value):
+    for path in ("status/", "participants/"):
+        response = api.get(f"{HANOI}{path}", {"as_of": value})
+        assert response.status_code == 400
+        assert list(response.json()) == ["as_of"]
+
+
+# --- a treaty's participants ------------------------------------------------------------
+
+
+def test_the_treaty_participants_are_the_67_signatories_with_their_standing(seeded, api):
+    rows = everything(api, f"{HANOI}participants/")
+    assert len(rows) == SIGNATURES
+    assert {row["status"] for row in rows} == {"signed"}
+    austria = next(row for row in rows if row["participant"] == "Austria")
+    assert austria | {"note": None} == {
+        "participant": "Austria",
+        "slug": "austria",
+        "iso3": "AUT",
+        "un_regional_group": "Western European and other States",
+        "status": "signed",
+        "signature_type": "signature",
+        "signature_date": "2025-10-25",
+        "instrument": None,
+        "instrument_date": None,
+        "date_precision": "exact",
+        "entry_into_force_for_it": None,
+        "confidence": "depositary",
+        "cn_reference": None,
+        "sources": [UNTC],
+        "note": None,
+    }
+
+
+def test_the_treaty_participants_as_of_a_date_are_those_that_had_signed_by_then(seeded, api):
+    signed_first_day = Action.objects.filter(date="2025-10-25").count()
+    assert len(everything(api, f"{HANOI}participants/", as_of="2025-10-25")) == signed_first_day
+    assert 0 < signed_first_day < SIGNATURES
+    assert everything(api, f"{HANOI}participants/", as_of="2025-10-24") == []
+
+
+def test_a_made_up_deposit_shows_as_deposited_then_in_force_for_it(seeded, api):
+    forty_ratifications(date(2026, 6, 1))  # made up; entry into force on 2026-08-30
+    later = signatory_states()[40].name
+    made_up = deposit(later, date(2026, 9, 1), cn_reference="C.N.1.2026.TREATIES-XVIII.16")  # made up
+    rows = {row["participant"]: row for row in everything(api, f"{HANOI}participants/", as_of="2026-09-15")}
+    assert rows[later]["status"] == "deposited"
+    assert (rows[later]["instrument"], rows[later]["instrument_date"]) == ("ratification", "2026-09-01")
+    assert rows[later]["entry_into_force_for_it"] == "2026-10-01"  # 30 days after, as a later joiner
+    assert rows[later]["cn_reference"] == made_up.cn_reference
+    rows = {row["participant"]: row for row in everything(api, f"{HANOI}participants/", as_of="2026-11-22")}
+    assert rows[later]["status"] == "in_force"
+    assert rows["Algeria"]["entry_into_force_for_it"] == "2026-08-30"
+    assert rows["Algeria"]["status"] == "in_force"
+
+
+def test_the_treaty_participants_are_paginated_by_page_size(seeded, api):
+    first = api.get(f"{HANOI}participants/", {"page_size": 10}).json()
+    assert first["count"] == SIGNATURES
+    assert len(first["results"]) == 10
+    last = api.get(f"{HANOI}participants/", {"page_size": 10, "page": 7}).json()
+    assert len(last["results"]) == 7 and last["next"] is None
+    names = [r["participant"] for r in first["results"]] + [r["participant"] for r in last["results"]]
+    assert len(set(names)) == 17
+
+
+def test_the_treaty_participants_as_csv_have_the_header_and_austria_s_row(seeded, api):
+    response = api.get(f"{HANOI}participants/", {"format": "csv", "as_of": "2026-01-15"})
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"].startswith("text/csv")
+    assert (
+        response["Content-Disposition"]
+        == 'attachment; filename="hanoi-convention-participants-2026-01-15.csv"'
+    )
+    assert csv_header(response) == [
+        "participant", "slug", "iso3", "un_regional_group", "status", "signature_type", "signature_date",
+        "instrument", "instrument_date", "date_precision", "entry_into_force_for_it", "confidence",
+        "cn_reference", "sources", "note",
+    ]  # fmt: skip
+    rows = {row["participant"]: row for row in csv_rows(response)}
+    assert len(rows) == SIGNATURES
+    austria = rows["Austria"]
+    assert (austria["iso3"], austria["status"], austria["signature_date"], austria["instrument"]) == (
+        "AUT",
+        "signed",
+        "2025-10-25",
+        "",
+    )
+    assert austria["sources"] == UNTC
+
+
+# --- participants -------------------------------------------------------------------------
+
+
+def test_the_participant_list_gives_everyone_with_codes_groups_and_aliases(seeded, api):
+    rows = everything(api, f"{API}participants/")
+    assert len(rows) == PARTICIPANTS
+    assert [row["name"] for row in rows] == sorted(row["name"] for row in rows)  # by name by default
+    czech = next(row for row in rows if row["iso_alpha3"] == "CZE")
+    assert czech["aliases"] == ["Czechia"]
+
+
+@pytest.mark.parametrize("q", ["czech", "Czechia", "cze", "CZE"])
+def test_the_participant_search_finds_a_name_an_alias_or_an_iso_code(seeded, api, q):
+    names = [row["name"] for row in everything(api, f"{API}participants/", q=q)]
+    assert names == ["Czech Republic"]
+
+
+def test_the_participant_list_filters_by_region_and_kind(seeded, api):
+    eastern = everything(api, f"{API}participants/", region="eastern_european")
+    assert (
+        len(eastern) == Participant.objects.filter(un_regional_group=RegionalGroup.EASTERN_EUROPEAN).count()
+    )
+    assert {row["un_regional_group"] for row in eastern} == {"eastern_european"}
+    two = everything(api, f"{API}participants/", region=["african", "grulac"])
+    assert len(two) == Participant.objects.filter(un_regional_group__in=["african", "grulac"]).count()
+    assert [row["name"] for row in everything(api, f"{API}participants/", kind="reio")] == ["European Union"]
+
+
+def test_the_participant_list_orders_by_any_declared_field(seeded, api):
+    assert results(api.get(f"{API}participants/", {"ordering": "-name"}))[0]["name"] == "Zimbabwe"
+    codes = [
+        row["iso_alpha3"]
+        for row in everything(api, f"{API}participants/", ordering="iso_alpha3", kind="state")
+    ]
+    assert codes == sorted(codes)
+
+
+@pytest.mark.parametrize("query", [{"region": "atlantis"}, {"kind": "planet"}, {"region": ["weog", "moon"]}])
+def test_a_malformed_participant_filter_is_a_400_naming_it(seeded, api, query):
+    response = api.get(f"{API}participants/", query)
+    assert response.status_code == 400
+    assert list(response.json()) == list(query)
+
+
+@pytest.mark.parametrize("key", ["cze", "CZE", "czech-republic"])
+def test_a_participant_is_found_by_iso3_code_or_slug_with_aliases_and_memberships(seeded, api, key):
+    response = api.get(f"{API}participants/{key}/")
+    assert response.status_code == 200
+    czech = response.json()
+    assert (czech["name"], czech["slug"], czech["iso_alpha2"], czech["iso_alpha3"], czech["iso_numeric"]) == (
+        "Czech Republic",
+        "czech-republic",
+        "CZ",
+        "CZE",
+        "203",
+    )
+    assert czech["un_regional_group"] == "eastern_european"
+    assert czech["un_regional_group_label"] == "Eastern European States"
+    assert czech["aliases"] == ["Czechia"]
+    assert czech["memberships"] == [
+        {"organization": "european-union", "joined_on": "2004-05-01", "left_on": None}
+    ]
+
+
+def test_an_unknown_participant_is_a_404_in_json(seeded, api):
+    for key in ("xyz", "atlantis"):
+        response = api.get(f"{API}participants/{key}/")
+        assert response.status_code == 404
+        assert "detail" in response.json()
+
+
+def test_the_participant_list_as_csv_streams_every_participant(seeded, api):
+    response = api.get(f"{API}participants/", {"format": "csv", "region": "eastern_european"})
+    assert isinstance(response, StreamingHttpResponse)
+    assert csv_header(response)[:3] == ["slug", "name", "kind"]
+    rows = csv_rows(response)
+    assert len(rows) == Participant.objects.filter(un_regional_group="eastern_european").count()
+    assert next(row for row in rows if row["iso_alpha3"] == "CZE")["aliases"] == "Czechia"
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def action_count(**filters) -> int:
+    return Action.objects.filter(**filters).count()
+
+
+def test_the_actions_are_the_67_seeded_signatures(seeded, api):
+    response = api.get(f"{API}actions/")
+    assert response.json()["count"] == SIGNATURES
+    first = response.json()["results"][0]
+    assert set(first) >= {"id", "treaty", "participant", "kind", "date", "confidence", "sources"}
+    assert first["treaty"] == "hanoi-convention"
+
+
+def test_the_actions_filter_by_treaty(seeded, api, make_treaty):
+    make_treaty(slug="other-treaty")
+    assert len(everything(api, f"{API}actions/", treaty="hanoi-convention")) == SIGNATURES
+    assert everything(api, f"{API}actions/", treaty="other-treaty") == []
+
+
+@pytest.mark.parametrize("key", ["cze", "CZE", "czech-republic"])
+def test_the_actions_filter_by_participant_iso3_or_slug(seeded, api, key):
+    [signature] = everything(api, f"{API}actions/", participant=key)
+    assert (signature["participant"], signature["kind"], signature["date"]) == (
+        "czech-republic",
+        "signature",
+        "2025-10-25",
+    )
+
+
+def test_the_actions_filter_by_one_or_several_types(seeded, api):
+    deposit("Austria", date(2026, 6, 1))  # made up
+    deposit("Algeria", date(2026, 7, 1), kind="acceptance")  # made up
+    assert [a["participant"] for a in everything(api, f"{API}actions/", type="ratification")] == ["austria"]
+    assert len(everything(api, f"{API}actions/", type=["ratification", "acceptance"])) == 2
+    assert len(everything(api, f"{API}actions/", type="signature")) == SIGNATURES
+
+
+def test_the_actions_filter_by_dates_inclusive(seeded, api):
+    after = everything(api, f"{API}actions/", date_after="2025-10-26")
+    assert len(after) == action_count(date__gte="2025-10-26") > 0
+    assert min(a["date"] for a in after) == "2025-10-26"
+    before = everything(api, f"{API}actions/", date_before="2025-10-25")
+    assert len(before) == action_count(date__lte="2025-10-25") > 0
+    assert len(after) + len(before) == SIGNATURES
+    assert everything(api, f"{API}actions/", date_after="2025-10-26", date_before="2025-10-25") == []
+
+
+def test_the_actions_filter_by_confidence(seeded, api):
+    press = everything(api, f"{API}actions/", confidence="press")
+    assert len(press) == action_count(confidence=Confidence.PRESS) > 0
+    assert {a["confidence"] for a in press} == {"press"}
+    both = everything(api, f"{API}actions/", confidence=["press", "official"])
+    assert len(both) == action_count(confidence__in=["press", "official"])
+
+
+def test_the_actions_filter_by_regional_group(seeded, api):
+    eastern = everything(api, f"{API}actions/", region="eastern_european")
+    assert len(eastern) == action_count(participant__un_regional_group="eastern_european") > 0
+    assert "czech-republic" in {a["participant"] for a in eastern}
+    assert "austria" not in {a["participant"] for a in eastern}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_after": "xx"},
+        {"date_before": "2026-02-30"},
+        {"type": "nonsense"},
+        {"confidence": "rumour"},
+        {"region": "atlantis"},
+        {"id": "one"},
+    ],
+)
+def test_a_malformed_action_filter_is_a_400_naming_it_not_a_500(seeded, api, query):
+    response = api.get(f"{API}actions/", query)
+    assert response.status_code == 400
+    assert list(response.json()) == list(query)
+    assert api.get(f"{API}actions/", query | {"format": "csv"}).status_code == 400
+
+
+def test_the_actions_order_by_date_descending(seeded, api):
+    deposit("Austria", date(2026, 6, 1))  # made up: the latest action
+    rows = everything(api, f"{API}actions/", ordering="-date")
+    dates = [a["date"] for a in rows]
+    assert dates == sorted(dates, reverse=True)
+    assert (rows[0]["participant"], rows[0]["kind"]) == ("austria", "ratification")
+    by_name = [a["participant"] for a in everything(api, f"{API}actions/", ordering="participant__name")]
+    assert by_name[0] == "algeria"
+
+
+def test_an_unknown_ordering_field_is_ignored_not_a_500(seeded, api):
+    response = api.get(f"{API}actions/", {"ordering": "password"})
+    assert response.status_code == 200
+    assert response.json()["count"] == SIGNATURES
+
+
+def test_the_actions_are_paginated(seeded, api):
+    page = api.get(f"{API}actions/", {"page_size": 20, "page": 2}).json()
+    assert page["count"] == SIGNATURES
+    assert len(page["results"]) == 20
+    assert "page=3" in page["next"] and page["previous"]
+    assert len(api.get(f"{API}actions/", {"page_size": 20, "page": 4}).json()["results"]) == 7
+    assert api.get(f"{API}actions/", {"page_size": 20, "page": 5}).status_code == 404
+    default = api.get(f"{API}actions/").json()
+    assert len(default["results"]) == 50
+
+
+def test_the_actions_as_csv_are_streamed_with_a_header_and_every_filtered_row(seeded, api):
+    response = api.get(f"{API}actions/", {"format": "csv"})
+    assert response.status_code == 200
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv_header(response) == [
+        "id", "treaty", "participant", "kind", "date", "date_precision", "place", "cn_reference",
+        "withdrawn_on", "confidence", "sources", "note", "created_at", "updated_at",
+    ]  # fmt: skip
+    assert len(csv_rows(response)) == SIGNATURES  # unpaginated
+    [czech] = csv_rows(api.get(f"{API}actions/", {"format": "csv", "participant": "cze"}))
+    assert (czech["participant"], czech["kind"], czech["date"]) == (
+        "czech-republic",
+        "signature",
+        "2025-10-25",
+    )
+    untc = Source.objects.get(url=UNTC)
+    assert czech["sources"] == str(untc.pk)
+
+
+# --- domestic steps, sources, reported figures --------------------------------------------------
+
+
+def test_the_domestic_steps_filter_by_participant_dates_and_confidence(seeded, api):
+    assert len(everything(api, f"{API}domestic-steps/")) == DomesticStep.objects.count() == 4
+    azerbaijan = everything(api, f"{API}domestic-steps/", participant="aze")
+    assert [s["date"] for s in azerbaijan] == ["2026-02-10", "2026-02-23"]
+    later = everything(api, f"{API}domestic-steps/", date_after="2026-05-01", ordering="participant__name")
+    assert [s["participant"] for s in later] == ["qatar", "viet-nam"]
+    assert len(everything(api, f"{API}domestic-steps/", date_before="2026-02-10")) == 1
+    assert len(everything(api, f"{API}domestic-steps/", confidence="press", treaty="hanoi-convention")) == 4
+    assert len(everything(api, f"{API}domestic-steps/", region="asia_pacific")) == 2  # Qatar, Viet Nam
+    assert api.get(f"{API}domestic-steps/", {"date_after": "soon"}).status_code == 400
+
+
+def test_the_domestic_steps_as_csv(seeded, api):
+    response = api.get(f"{API}domestic-steps/", {"format": "csv", "participant": "azerbaijan"})
+    assert isinstance(response, StreamingHttpResponse)
+    assert csv_header(response)[:5] == ["id", "treaty", "participant", "date", "date_precision"]
+    assert [row["step"] for row in csv_rows(response)] == [
+        "Legislature approved the ratification law",
+        "Head of state signed the ratification law",
+    ]
+
+
+def test_the_sources_filter_search_and_order(seeded, api):
+    assert len(everything(api, f"{API}sources/")) == Source.objects.count()
+    [untc] = everything(api, f"{API}sources/", q="XVIII-16.en.xml")
+    assert untc["url"] == UNTC
+    [article] = everything(api, f"{API}sources/", seed_article="000_2bf9440d95628bcf.txt")
+    assert article["publisher"] == "Vietnam News Agency (VNA)"
+    ids = [s["id"] for s in everything(api, f"{API}sources/", ordering="-id")]
+    assert ids == sorted(ids, reverse=True)
+
+
+def test_the_sources_as_csv(seeded, api):
+    response = api.get(f"{API}sources/", {"format": "csv"})
+    assert isinstance(response, StreamingHttpResponse)
+    assert csv_header(response) == ["id", "url", "seed_article", "publisher", "title", "published_on"]
+    assert len(csv_rows(response)) == Source.objects.count()
+
+
+def test_the_reported_figures_filter_by_figure_and_dates(seeded, api):
+    assert (
+        len(everything(api, f"{API}reported-figures/", treaty="hanoi-convention"))
+        == ReportedFigure.objects.count()
+    )
+    signatories = everything(api, f"{API}reported-figures/", figure="signatories", ordering="reported_on")
+    assert [(f["reported_on"], f["value"]) for f in signatories][-1] == ("2026-03-31", 74)
+    assert len(signatories) == ReportedFigure.objects.filter(figure="signatories").count()
+    late = everything(api, f"{API}reported-figures/", reported_after="2026-01-01")
+    assert [f["value"] for f in late] == [74]
+    assert len(everything(api, f"{API}reported-figures/", reported_before="2025-10-06")) == 1
+    assert api.get(f"{API}reported-figures/", {"reported_after": "xx"}).status_code == 400
+    assert api.get(f"{API}reported-figures/", {"qualifier": "roughly"}).status_code == 400
+
+
+def test_the_reported_figures_as_csv(seeded, api):
+    response = api.get(f"{API}reported-figures/", {"format": "csv", "figure": "signatories"})
+    assert isinstance(response, StreamingHttpResponse)
+    assert csv_header(response) == [
+        "id",
+        "treaty",
+        "reported_on",
+        "figure",
+        "value",
+        "qualifier",
+        "source",
+        "note",
+    ]
+    assert {row["value"] for row in csv_rows(response)} >= {"65", "69", "72", "74"}
+
+
+# --- ETag, Last-Modified, 304 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["treaties/", "treaties/hanoi-convention/status/", "participants/cze/", "actions/"]
+)
+def test_every_read_has_an_etag_and_a_last_modified(seeded, api, path):
+    response = api.get(API + path)
+    assert response.status_code == 200
+    assert re.fullmatch(r'"[0-9a-f]+"', response["ETag"])
+    assert parse_http_date(response["Last-Modified"])
+
+
+def test_a_request_with_the_etag_is_answered_304_without_a_body(seeded, api):
+    etag = api.get(f"{HANOI}status/")["ETag"]
+    response = api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+    assert api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH='"something-else"').status_code == 200
+
+
+def test_the_etag_differs_by_query_and_format(seeded, api):
+    etags = {
+        api.get(f"{HANOI}status/")["ETag"],
+        api.get(f"{HANOI}status/", {"as_of": "2026-01-01"})["ETag"],
+        api.get(f"{API}actions/")["ETag"],
+        api.get(f"{API}actions/", {"format": "csv"})["ETag"],
+    }
+    assert len(etags) == 4
+    as_of_etag = api.get(f"{HANOI}status/", {"as_of": "2026-01-01"})["ETag"]
+    assert api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH=as_of_etag).status_code == 200
+
+
+def test_a_304_needs_no_database_query(seeded, api, django_assert_num_queries):
+    etag = api.get(f"{API}actions/")["ETag"]
+    with django_assert_num_queries(0):
+        assert api.get(f"{API}actions/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_if_modified_since_the_last_modification_is_a_304(seeded, api):
+    last_modified = api.get(f"{API}actions/")["Last-Modified"]
+    assert api.get(f"{API}actions/", HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    earlier = http_date(parse_http_date(last_modified) - 24 * 60 * 60)
+    response = api.get(f"{API}actions/", HTTP_IF_MODIFIED_SINCE=earlier)
+    assert response.status_code == 200
+    assert response.json()["count"] == SIGNATURES
+
+
+def test_a_write_is_not_a_conditional_read(seeded, api, token_for):
+    editor = token_for("editor")
+    etag = api.get(f"{API}actions/")["ETag"]
+    response = editor.post(
+        f"{API}actions/",
+        {"treaty": "hanoi-convention", "participant": "AUT", "kind": "ratification", "date": "2026-06-01"},
+        format="json",
+        HTTP_IF_NONE_MATCH=etag,
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True
+)  # the data version moves when a write commits
+def test_after_a_write_commits_the_old_etag_gives_the_new_data(seeded, api):
+    etag = api.get(f"{HANOI}status/")["ETag"]
+    assert api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    deposit("Austria", date(2026, 6, 1))  # made up
+    response = api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert response.json()["instruments_deposited"] == 1
+    assert response["ETag"] != etag
+    assert api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_after_a_source_or_domestic_step_changes_the_old_etag_gives_the_new_data(seeded, api):
+    sources_etag = api.get(f"{API}sources/")["ETag"]
+    steps_etag = api.get(f"{API}domestic-steps/")["ETag"]
+    figures_etag = api.get(f"{API}reported-figures/")["ETag"]
+    Source.objects.filter(url=UNTC).get().save()  # through the model, as the admin saves it
+    assert api.get(f"{API}sources/", HTTP_IF_NONE_MATCH=sources_etag).status_code == 200
+    DomesticStep.objects.first().save()
+    assert api.get(f"{API}domestic-steps/", HTTP_IF_NONE_MATCH=steps_etag).status_code == 200
+    ReportedFigure.objects.first().save()
+    assert api.get(f"{API}reported-figures/", HTTP_IF_NONE_MATCH=figures_etag).status_code == 200
+
+
+# --- throttling --------------------------------------------------------------------------------
+
+
+def test_anonymous_reads_beyond_the_rate_get_429_with_retry_after(seeded, api, monkeypatch):
+    # The rates are read when the throttle class is defined; patch them where DRF reads them.
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "600/minute"})
+    for _ in range(3):
+        assert api.get(f"{API}treaties/").status_code == 200
+    response = api.get(f"{HANOI}status/")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "throttled" in response.json()["detail"]
+
+
+def test_token_holders_are_throttled_at_their_own_rate(seeded, token_for, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1/minute", "user": "600/minute"})
+    viewer = token_for("viewer")
+    for _ in range(3):
+        assert viewer.get(f"{API}treaties/").status_code == 200
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def new_action(**fields) -> dict:
+    return {
+        "treaty": "hanoi-convention",
+        "participant": "AUT",
+        "kind": "ratification",
+        "date": "2026-06-01",
+        "confidence": "official",
+    } | fields
+
+
+def test_a_write_without_a_token_is_a_401(seeded, api):
+    assert api.post(f"{API}actions/", new_action(), format="json").status_code == 401
+    action = Action.objects.first()
+    assert api.patch(f"{API}actions/{action.pk}/", {"note": "x"}, format="json").status_code == 401
+    assert api.delete(f"{API}sources/{Source.objects.first().pk}/").status_code == 401
+    assert api.post(f"{API}treaties/", {"slug": "x"}, format="json").status_code == 401
+    response = APIClient(HTTP_AUTHORIZATION="Token not-a-real-token").post(
+        f"{API}actions/", new_action(), format="json"
+    )
+    assert response.status_code == 401
+    assert Action.objects.count() == SIGNATURES
+
+
+def test_a_viewer_s_token_cannot_write(seeded, token_for):
+    viewer = token_for("viewer")
+    assert viewer.get(f"{API}actions/").status_code == 200
+    assert viewer.post(f"{API}actions/", new_action(), format="json").status_code == 403
+    action = Action.objects.first()
+    assert viewer.patch(f"{API}actions/{action.pk}/", {"note": "x"}, format="json").status_code == 403
+    assert viewer.patch(HANOI, {"title": "x"}, format="json").status_code == 403
+    assert Action.objects.count() == SIGNATURES
+
+
+def test_an_editor_records_an_action_and_corrects_it_and_the_history_names_them(seeded, token_for):
+    editor = token_for("editor")
+    untc = Source.objects.get(url=UNTC)
+    response = editor.post(f"{API}actions/", new_action(sources=[untc.pk]), format="json")  # made up
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert (created["participant"], created["kind"], created["date"], created["sources"]) == (
+        "austria",
+        "ratification",
+        "2026-06-01",
+        [untc.pk],
+    )
+    action = Action.objects.get(pk=created["id"])
+    assert (action.participant.iso_alpha3, action.confidence) == ("AUT", "official")
+
+    response = editor.patch(f"{API}actions/{action.pk}/", {"date": "2026-06-02"}, format="json")
+    assert response.status_code == 200, response.json()
+    action.refresh_from_db()
+    assert action.date == date(2026, 6, 2)
+    assert [record.history_user for record in action.history.all()] == [editor.user, editor.user]
+    assert [record.date for record in action.history.order_by("history_id")] == [
+        date(2026, 6, 1),
+        date(2026, 6, 2),
+    ]
+    assert api_status_deposited() == 1
+
+
+def api_status_deposited() -> int:
+    return APIClient().get(f"{HANOI}status/").json()["instruments_deposited"]
+
+
+def test_a_participant_can_be_written_as_its_slug(seeded, token_for):
+    response = token_for("editor").post(f"{API}actions/", new_action(participant="austria"), format="json")
+    assert response.status_code == 201
+    assert response.json()["participant"] == "austria"
+
+
+def test_a_ratification_before_adoption_is_a_400_in_the_user_s_words(seeded, token_for):
+    response = token_for("editor").post(f"{API}actions/", new_action(date="2024-01-05"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "date": ["Ratification on 2024-01-05 is before the treaty's adoption on 2024-12-24."]
+    }
+    assert Action.objects.count() == SIGNATURES
+
+
+def test_a_second_signature_is_a_400_in_the_user_s_words(seeded, token_for):
+    response = token_for("editor").post(
+        f"{API}actions/", new_action(kind="signature", date="2026-03-01"), format="json"
+    )
+    assert response.status_code == 400
+    errors = [message for messages in response.json().values() for message in messages]
+    assert errors == ["This participant already has a signature under this treaty."]
+
+
+def test_a_second_deposit_is_a_400_in_the_user_s_words(seeded, token_for):
+    editor = token_for("editor")
+    assert editor.post(f"{API}actions/", new_action(), format="json").status_code == 201
+    response = editor.post(f"{API}actions/", new_action(kind="acceptance", date="2026-07-01"), format="json")
+    assert response.status_code == 400
+    assert "already has a deposited instrument" in json.dumps(response.json())
+
+
+def test_a_date_in_the_future_is_a_400_in_the_user_s_words(seeded, token_for):
+    response = token_for("editor").post(f"{API}actions/", new_action(date="2026-11-23"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "date": ["Ratification on 2026-11-23 is in the future (today is 2026-11-22 in America/New_York)."]
+    }
+
+
+def test_a_correction_into_an_invalid_date_is_a_400_and_changes_nothing(seeded, token_for):
+    action = Action.objects.get(participant__iso_alpha3="AUT")
+    response = token_for("editor").patch(f"{API}actions/{action.pk}/", {"date": "2025-10-01"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "date": ["Signature on 2025-10-01 is before the treaty opened for signature on 2025-10-25."]
+    }
+    action.refresh_from_db()
+    assert action.date == date(2025, 10, 25)
+
+
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"participant": "XYZ"}, "participant"),
+        ({"treaty": "no-such-treaty"}, "treaty"),
+        ({"kind": "rumour"}, "kind"),
+        ({"date": "June"}, "date"),
+        ({"sources": [999999]}, "sources"),
+    ],
+)
+def test_a_bad_field_in_a_write_is_a_400_naming_it(seeded, token_for, fields, field):
+    response = token_for("editor").post(f"{API}actions/", new_action(**fields), format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+TREATY = {
+    "slug": "test-treaty",
+    "short_title": "Test Treaty",
+    "title": "A treaty made up for the tests",
+    "threshold": 30,
+    "entry_into_force_delay_days": 90,
+    "later_joiner_delay_days": 30,
+    "reio_counts_as_additional": True,
+    "signature_opens_on": "2026-01-01",
+    "signature_closes_on": "2027-12-31",
+}
+
+
+def test_only_a_superuser_creates_a_treaty(seeded, token_for):
+    assert token_for("editor").post(f"{API}treaties/", TREATY, format="json").status_code == 403
+    assert not Treaty.objects.filter(slug="test-treaty").exists()
+    response = token_for("superuser").post(f"{API}treaties/", TREATY, format="json")
+    assert response.status_code == 201, response.json()
+    treaty = Treaty.objects.get(slug="test-treaty")
+    assert (treaty.threshold, treaty.entry_into_force_delay_days, treaty.reio_counts_as_additional) == (
+        30,
+        90,
+        True,
+    )
+    status = APIClient().get(f"{API}treaties/test-treaty/status/").json()
+    assert (status["threshold"], status["signatories"], status["remaining"]) == (30, 0, 30)
+
+
+def test_a_treaty_with_a_taken_slug_or_an_inverted_window_is_a_400(seeded, token_for):
+    root = token_for("superuser")
+    assert "slug" in root.post(f"{API}treaties/", TREATY | {"slug": "hanoi-convention"}, format="json").json()
+    response = root.post(f"{API}treaties/", TREATY | {"signature_opens_on": "2028-01-01"}, format="json")
+    assert response.status_code == 400
+
+
+def test_an_editor_changes_a_treaty_s_title_but_not_its_rule(seeded, token_for):
+    editor = token_for("editor")
+    response = editor.patch(HANOI, {"threshold": 30}, format="json")
+    assert response.status_code == 403
+    assert "threshold" in response.json()["detail"]
+    assert editor.patch(HANOI, {"signature_closes_on": "2027-12-31"}, format="json").status_code == 403
+    assert Treaty.objects.get(slug="hanoi-convention").threshold == 40
+    response = editor.patch(HANOI, {"short_title": "Hanoi Convention (UNCC)"}, format="json")
+    assert response.status_code == 200
+    assert Treaty.objects.get(slug="hanoi-convention").short_title == "Hanoi Convention (UNCC)"
+    # Sending the rule unchanged along with the title is not a change of the rule.
+    assert (
+        editor.patch(HANOI, {"threshold": 40, "short_title": "Hanoi Convention"}, format="json").status_code
+        == 200
+    )
+
+
+def test_a_superuser_changes_a_treaty_s_rule(seeded, token_for):
+    response = token_for("superuser").patch(HANOI, {"threshold": 30}, format="json")
+    assert response.status_code == 200
+    assert APIClient().get(f"{HANOI}status/").json()["remaining"] == 30
+
+
+def test_treaties_cannot_be_deleted_through_the_api(seeded, token_for):
+    assert token_for("superuser").delete(HANOI).status_code == 405
+
+
+def test_deleting_a_source_still_cited_is_a_409_not_a_500(seeded, token_for):
+    cited = Source.objects.filter(reported_figures__isnull=False).first()
+    response = token_for("editor").delete(f"{API}sources/{cited.pk}/")
+    assert response.status_code == 409
+    assert "refer to" in response.json()["detail"]
+    assert Source.objects.filter(pk=cited.pk).exists()
+
+
+def test_an_editor_deletes_a_source_nothing_refers_to(seeded, token_for):
+    editor = token_for("editor")
+    response = editor.post(f"{API}sources/", {"url": "https://example.org/made-up"}, format="json")
+    assert response.status_code == 201, response.json()
+    assert editor.delete(f"{API}sources/{response.json()['id']}/").status_code == 204
+
+
+# --- import --------------------------------------------------------------------------------------
+
+IMPORT = f"{HANOI}import/"
+GOOD_TABLE = STATUS_TABLE + "Austria,2025-10-25,ratification,2026-06-01\nCanada,2026-07-15,,\n"  # made up
+BAD_TABLE = STATUS_TABLE + (
+    "Atlantis,2025-10-25,,\n"  # no such participant
+    "Austria,,ratification,2024-01-05\n"  # before adoption
+    "Belgium,,ratification,2026-06-01\n"  # fine
+    "Canada,,ratification,someday\n"  # not a date
+)
+
+
+def test_an_import_as_a_csv_body_creates_the_rows_and_returns_a_summary(seeded, token_for):
+    editor = token_for("editor")
+    response = editor.post(IMPORT, GOOD_TABLE, content_type="text/csv")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 1, "dry_run": False}
+    deposit = Action.objects.get(participant__name="Austria", kind="ratification")
+    assert deposit.date == date(2026, 6, 1)
+    record = deposit.history.get()
+    assert record.history_user == editor.user
+    assert record.history_change_reason == "import of API upload"
+    # The same file again changes nothing.
+    assert editor.post(IMPORT, GOOD_TABLE, content_type="text/csv").json() == {
+        "created": 0, "updated": 0, "unchanged": 3, "dry_run": False,
+    }  # fmt: skip
+
+
+def test_an_import_as_a_file_upload_goes_through_the_same_service(seeded, token_for):
+    upload = SimpleUploadedFile("june.csv", GOOD_TABLE.encode(), content_type="text/csv")
+    response = token_for("editor").post(IMPORT, {"file": upload, "reason": "June update"}, format="multipart")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 1, "dry_run": False}
+    record = Action.objects.get(participant__name="Canada").history.get()
+    assert record.history_change_reason == "import of june.csv: June update"
+
+
+def test_a_bad_import_is_a_400_with_every_row_s_problem_and_writes_nothing(seeded, token_for):
+    editor, history = token_for("editor"), Action.history.count()
+    as_body = editor.post(IMPORT, BAD_TABLE, content_type="text/csv")
+    upload = SimpleUploadedFile("bad.csv", BAD_TABLE.encode(), content_type="text/csv")
+    as_file = editor.post(IMPORT, {"file": upload}, format="multipart")
+    for response in (as_body, as_file):
+        assert response.status_code == 400
+        problems = response.json()["rows"]
+        assert [problem.split(":")[0] for problem in problems] == ["row 2", "row 3", "row 5"]
+        assert "Atlantis" in problems[0]
+        assert "before the treaty's adoption on 2024-12-24" in problems[1]
+    assert Action.objects.count() == SIGNATURES
+    assert Action.history.count() == history
+
+
+def test_an_import_dry_run_reports_but_writes_nothing(seeded, token_for):
+    editor = token_for("editor")
+    response = editor.post(f"{IMPORT}?dry_run=true", GOOD_TABLE, content_type="text/csv")
+    assert response.json() == {"created": 2, "updated": 0, "unchanged": 1, "dry_run": True}
+    upload = SimpleUploadedFile("june.csv", GOOD_TABLE.encode())
+    response = editor.post(IMPORT, {"file": upload, "dry_run": "true"}, format="multipart")
+    assert response.json()["dry_run"] is True
+    assert Action.objects.count() == SIGNATURES
+
+
+def test_an_import_without_a_file_or_in_another_encoding_is_a_400(seeded, token_for):
+    editor = token_for("editor")
+    assert "file" in editor.post(IMPORT, {}, format="multipart").json()
+    response = editor.post(
+        IMPORT, "participant,signature_date\nC\xf4te,\n".encode("latin-1"), content_type="text/csv"
+    )
+    assert response.status_code == 400
+    assert "file" in response.json()
+
+
+def test_an_import_needs_an_editor_s_token(seeded, api, token_for):
+    assert api.post(IMPORT, GOOD_TABLE, content_type="text/csv").status_code == 401
+    assert token_for("viewer").post(IMPORT, GOOD_TABLE, content_type="text/csv").status_code == 403
+    assert Action.objects.count() == SIGNATURES
+
+
+def test_an_import_into_an_unknown_treaty_is_a_404(seeded, token_for):
+    response = token_for("editor").post(f"{API}treaties/nope/import/", GOOD_TABLE, content_type="text/csv")
+    assert response.status_code == 404
+
+
+# --- a constant number of queries ------------------------------------------------------------------
+
+
+def queries_for(api, url: str, **query) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(url, query)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "url, small, large",
+    [
+        (f"{API}actions/", {"page_size": 5}, {"page_size": SIGNATURES + 40}),
+        # Western European first: the small page has EU members, so the same prefetches run.
+        (f"{API}participants/", {"page_size": 5, "region": "weog"}, {"page_size": PARTICIPANTS}),
+        (f"{HANOI}participants/", {"page_size": 5}, {"page_size": SIGNATURES}),
+        (f"{API}domestic-steps/", {"page_size": 1}, {"page_size": 4}),
+        (f"{API}sources/", {"page_size": 1}, {"page_size": 100}),
+        (f"{API}reported-figures/", {"page_size": 1}, {"page_size": 16}),
+    ],
+)
+def test_a_list_takes_the_same_number_of_queries_whatever_the_page_size(
+    seeded, api, django_assert_max_num_queries, url, small, large
+):
+    forty_ratifications()  # made up: rows with two actions, each with its sources
+    api.get(url)  # the data version, read from the database once when the cache is empty
+    with django_assert_max_num_queries(5):
+        api.get(url, small)
+    with django_assert_max_num_queries(5):
+        api.get(url, large)
+    assert queries_for(api, url, **small) == queries_for(api, url, **large)
+
+
+def test_a_csv_list_takes_a_constant_number_of_queries(seeded, api):
+    forty_ratifications()  # made up
+    api.get(f"{API}actions/")  # the data version, read once
+    counts = {}
+    for query in ({"participant": signatory_states()[-1].slug}, {}):  # one action; all of them
+        with CaptureQueriesContext(connection) as queries:
+            rows = csv_rows(api.get(f"{API}actions/", {"format": "csv"} | query))
+        counts[len(rows)] = len(queries)
+    assert set(counts) == {1, SIGNATURES + 40}
+    assert len(set(counts.values())) == 1, counts
+
+
+# --- schema and docs -----------------------------------------------------------------------------
+
+
+def test_the_schema_is_an_openapi_3_document_of_every_endpoint(seeded, api):
+    response = api.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "Treaty Ratification Tracker API"
+    for path in (
+        "/api/v1/treaties/",
+        "/api/v1/treaties/{slug}/",
+        "/api/v1/treaties/{slug}/status/",
+        "/api/v1/treaties/{slug}/participants/",
+        "/api/v1/treaties/{slug}/import/",
+        "/api/v1/participants/",
+        "/api/v1/participants/{key}/",
+        "/api/v1/actions/",
+        "/api/v1/domestic-steps/",
+        "/api/v1/sources/",
+        "/api/v1/reported-figures/",
+    ):
+        assert path in schema["paths"], path
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/actions/"]["get"]["parameters"]}
+    assert parameters >= {
+        "treaty", "participant", "type", "date_after", "date_before", "confidence", "region",
+        "ordering", "page", "page_size",
+    }  # fmt: skip
+    assert "tokenAuth" in schema["components"]["securitySchemes"]
+
+
+def test_the_schema_is_also_served_as_yaml(seeded, api):
+    response = api.get("/api/schema/")
+    assert response.status_code == 200
+    assert body(response).decode().startswith("openapi: 3.")
+
+
+def test_the_docs_load_only_the_site_s_own_static_files(seeded, api):
+    response = api.get("/api/docs/")
+    assert response.status_code == 200
+    html = body(response).decode()
+    assert "swagger-ui" in html
+    references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    assert references, html
+    assert all(not re.match(r"(?i)(https?:)?//", reference) for reference in references), references
+    assert not re.search(r"(?i)https?://(?!testserver)[^\s\"']+\.(js|css)", html)
+    static = [
+        reference.removeprefix(settings.STATIC_URL)
+        for reference in references
+        if reference.startswith(settings.STATIC_URL)
+    ]
+    assert any(name.endswith("swagger-ui-bundle.js") for name in static), references
+    for name in static:  # shipped in the project's own static files (collectstatic serves them)
+        assert finders.find(name), name
