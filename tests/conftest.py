@@ -47,8 +47,10 @@ def pinned_today():
 @pytest.fixture
 def seeded(db, pinned_today):
     """The database after `manage.py seed`."""
+    from tests.helpers import ensure_roles
     from tracker.services import seed
 
+    ensure_roles()
     seed()
     from tracker.models import Treaty
 
@@ -95,6 +97,10 @@ def make_participant(db):
 def staff_member(client, django_user_model):
     """Log ``client`` in as a new staff user of a role ("editor" or "viewer"); returns the user."""
     from django.contrib.auth.models import Group
+
+    from tests.helpers import ensure_roles
+
+    ensure_roles()
 
     def make(role: str):
         user = django_user_model.objects.create_user(username=role, password="not-used", is_staff=True)

@@ -31,3 +31,17 @@ def clear_caches() -> None:
     cache.clear()
     pagecache.forget_version()
     pagecache._pages.clear()
+
+
+def ensure_roles() -> None:
+    """Create the editor and viewer groups as their migration does.
+
+    A transactional test empties every table when it ends, groups included; the tests
+    after it that need the roles make them again here.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    roles = importlib.import_module("tracker.migrations.0003_roles")
+    roles.create_roles(apps, None)

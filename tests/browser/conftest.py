@@ -111,13 +111,13 @@ def snap(page, request):
 
 
 @pytest.fixture
-def site(request, transactional_db, django_db_serialized_rollback, live_server, settings):
+def site(request, transactional_db, live_server, settings):
     """The live server, on the database after `manage.py seed`, on 2026-11-22 in New York.
 
     The live server runs in a thread of this process, so it sees this test's database
     rows (committed: ``transactional_db``), the settings below and the pinned clock. The
-    flush at the end of each test would also remove the staff roles that a migration
-    created; the serialized rollback puts them back for the tests that run after.
+    flush at the end of each test also removes the staff roles that a migration created;
+    the fixtures that need them make them again (tests.helpers.ensure_roles).
     """
     # Static files from the apps' folders, without collectstatic's manifest (as in the
     # admin tests' ``plain_static_files``); the live server serves them itself.

@@ -27,6 +27,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from signatories.models import Action, DomesticStep, Participant, RegionalGroup
 from signatories.services import record_action
+from tests.helpers import ensure_roles
 from tracker.models import Confidence, ReportedFigure, Source, Treaty
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +52,8 @@ def api():
 def token_for(django_user_model):
     """``token_for("editor")``: an APIClient authenticated with the token of a new user in
     that group ("editor", "viewer") or, with "superuser", of a new superuser."""
+
+    ensure_roles()
 
     def make(role: str) -> APIClient:
         if role == "superuser":
@@ -628,9 +631,7 @@ def test_a_write_is_not_a_conditional_read(seeded, api, token_for):
     assert response.status_code == 201
 
 
-@pytest.mark.django_db(
-    transaction=True, serialized_rollback=True
-)  # the data version moves when a write commits
+@pytest.mark.django_db(transaction=True)  # the data version moves when a write commits
 def test_after_a_write_commits_the_old_etag_gives_the_new_data(seeded, api):
     etag = api.get(f"{HANOI}status/")["ETag"]
     assert api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH=etag).status_code == 304
@@ -642,7 +643,7 @@ def test_after_a_write_commits_the_old_etag_gives_the_new_data(seeded, api):
     assert api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_after_a_source_or_domestic_step_changes_the_old_etag_gives_the_new_data(seeded, api):
     sources_etag = api.get(f"{API}sources/")["ETag"]
     steps_etag = api.get(f"{API}domestic-steps/")["ETag"]

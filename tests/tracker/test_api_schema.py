@@ -54,13 +54,12 @@ def bounded_config(mode: str, max_examples: int, keys: dict[str, list]) -> Schem
 
 
 @pytest.fixture
-def live_api(transactional_db, django_db_serialized_rollback, live_server, monkeypatch):
+def live_api(transactional_db, live_server, monkeypatch):
     """A live server on the seeded database, on 2026-11-22 in New York, without throttling.
 
     The live server runs in a thread of this process: it sees the committed seed rows, the
     clock and the throttle rates patched here (DRF reads the rates when it defines the
-    throttle classes, so they are patched on the classes). The serialized rollback puts
-    back the staff roles that the flush at the end would remove.
+    throttle classes, so they are patched on the classes).
     """
     unthrottled = {"anon": "1000000/second", "user": "1000000/second"}
     monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", unthrottled)
