@@ -27,7 +27,6 @@ import os
 import queue
 import resource
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,15 +35,10 @@ from contextlib import suppress
 from datetime import timedelta
 from pathlib import Path
 
+from _server import free_port, stop
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 # The email settings are read when Django starts: point them at the sink started below.
 SMTP_PORT = free_port()
@@ -147,11 +141,7 @@ class Sink:
         return 0
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        stop(self.process)
 
 
 def send(limit: int) -> dict:
