@@ -37,8 +37,10 @@ SECURE_SSL_REDIRECT = SECURE_HTTPS
 SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if SECURE_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_HSTS_PRELOAD = SECURE_HTTPS
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
-    # The proxy terminates TLS and says so in this header.
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
+    # The proxy terminates TLS and says so in this header; the API's throttle takes the
+    # client's address from the X-Forwarded-For it appends.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Applications -------------------------------------------------------------------
@@ -70,8 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # ETag, Last-Modified and 304 for the API, answered before any view runs.
-    "tracker.api.conditional.ConditionalGetMiddleware",
+    # The API's response cache, ETag, Last-Modified, 304 and anonymous throttle, before any view.
+    "tracker.api.caching.APICacheMiddleware",
     # Records who made each change in the audit history.
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -102,6 +104,11 @@ DATABASES = {
 # No transaction per request: pages only read (and a cached page must not touch the
 # database at all); every write goes through a service that opens its own transaction.
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Keep a connection open between requests (DATABASE_CONN_MAX_AGE seconds, 0 to close it
+# after each): opening one costs more than most API requests. A conn_max_age in
+# DATABASE_URL wins. The health check replaces a connection the server dropped.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------
@@ -145,26 +152,24 @@ CELERY_TIMEZONE = "UTC"
 
 # --- REST API ---------------------------------------------------------------------
 # Reads are anonymous and throttled; writes need a token (`manage.py drf_create_token
-# USER`) and the same model permissions as the admin roles.
+# USER`) and the same model permissions as the admin roles. Anonymous requests are
+# counted by address at API_ANON_RATE, token holders by user at API_USER_RATE
+# (tracker.api.throttling); a conditional request answered 304 is not counted.
 API_ANON_RATE = env("API_ANON_RATE", default="120/minute")
 API_USER_RATE = env("API_USER_RATE", default="600/minute")
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ModelPermissionsOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "tracker.api.filtersets.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "tracker.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {"anon": API_ANON_RATE, "user": API_USER_RATE},
+    "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.TrackerThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     "EXCEPTION_HANDLER": "tracker.api.errors.exception_handler",

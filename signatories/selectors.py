@@ -1,6 +1,6 @@
 """Reads about participants: finding one by any of its names."""
 
-from signatories.models import Participant
+from signatories.models import Membership, Participant, ParticipantAlias, RegionalGroup
 from signatories.names import closest_names, name_key
 
 
@@ -50,3 +50,53 @@ class ParticipantIndex:
         suggestions = self.suggest(name)
         hint = f" Did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
         return f"Unknown participant {name!r}.{hint}"
+
+
+# The fields of a participant as the API lists them, in order (ParticipantSerializer's).
+PARTICIPANT_FIELDS = (
+    "slug", "name", "kind", "un_member", "iso_alpha2", "iso_alpha3", "iso_numeric",
+    "un_regional_group", "un_regional_group_label", "aliases", "memberships", "note",
+)  # fmt: skip
+# What the participant table itself holds of them, and its key.
+COMPUTED = ("un_regional_group_label", "aliases", "memberships")
+COLUMNS = ("id", *(name for name in PARTICIPANT_FIELDS if name not in COMPUTED))
+
+
+def participant_values(participants):
+    """``participants`` (a queryset) as the values ``participant_rows`` completes."""
+    return participants.values(*COLUMNS)
+
+
+def participant_rows(values) -> list[dict]:
+    """The API's rows of the participants whose ``participant_values`` are given (a page of
+    them, say), with their aliases and memberships: two more queries whatever their number.
+
+    Plain values rather than model instances and a serializer per row: a page of 200 then
+    takes a tenth of the time, which is what a researcher's script downloading the list
+    waits for. The aliases and memberships of every participant are read, without a list
+    of ids to match: both tables are small (a few hundred rows at most, there being fewer
+    than 250 participants), and matching a long list of ids costs more than reading them.
+    """
+    rows = list(values)
+    aliases: dict[int, list[str]] = {row["id"]: [] for row in rows}
+    named = ParticipantAlias.objects.order_by("name").values_list("participant_id", "name")
+    for member_id, name in named:
+        if member_id in aliases:
+            aliases[member_id].append(name)
+    memberships: dict[int, list[dict]] = {row["id"]: [] for row in rows}
+    held = Membership.objects.order_by("organization__name", "joined_on").values_list(
+        "member_id", "organization__slug", "joined_on", "left_on"
+    )
+    for member_id, organization, joined_on, left_on in held:
+        if member_id in memberships:
+            membership = {"organization": organization, "joined_on": joined_on, "left_on": left_on}
+            memberships[member_id].append(membership)
+    labels = dict(RegionalGroup.choices)
+    extra = {
+        "un_regional_group_label": lambda row: labels.get(row["un_regional_group"], row["un_regional_group"]),
+        "aliases": lambda row: aliases[row["id"]],
+        "memberships": lambda row: memberships[row["id"]],
+    }
+    return [
+        {name: extra[name](row) if name in extra else row[name] for name in PARTICIPANT_FIELDS} for row in rows
+    ]

@@ -23,14 +23,18 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def clear_caches() -> None:
-    """Empty the shared cache and this process's page memory."""
+    """Empty the shared cache and this process's copies of pages and API responses, and
+    the throttle's leases."""
     from django.core.cache import cache
 
     from tracker import pagecache
+    from tracker.api import caching, throttling
 
     cache.clear()
     pagecache.forget_version()
-    pagecache._pages.clear()
+    pagecache.pages.clear()
+    caching.responses.clear()
+    throttling.leases.clear()
 
 
 def ensure_roles() -> None:

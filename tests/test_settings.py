@@ -10,9 +10,13 @@ SHOW = """
 from django.conf import settings as s
 print(json.dumps({"db": s.DATABASES["default"]["ENGINE"], "db_name": str(s.DATABASES["default"]["NAME"]),
   "broker": s.CELERY_BROKER_URL, "results": s.CELERY_RESULT_BACKEND, "email": s.EMAIL_BACKEND,
-  "cache": s.CACHES["default"]["BACKEND"], "debug": s.DEBUG}))
+  "cache": s.CACHES["default"]["BACKEND"], "debug": s.DEBUG,
+  "conn_max_age": s.DATABASES["default"]["CONN_MAX_AGE"]}))
 """
-SERVICE_VARIABLES = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "EMAIL_URL")
+SERVICE_VARIABLES = (
+    "DATABASE_URL", "DATABASE_CONN_MAX_AGE", "REDIS_URL",
+    "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "EMAIL_URL",
+)  # fmt: skip
 
 
 def settings_with(env: dict[str, str]) -> dict:
@@ -34,6 +38,15 @@ def test_defaults_need_no_server(tmp_path):
     assert found["email"] == "django.core.mail.backends.filebased.EmailBackend"
     assert (tmp_path / "celery" / "queue").is_dir()
     assert found["debug"] is False
+
+
+def test_database_connections_are_kept_a_minute_unless_told_otherwise(tmp_path):
+    postgres = "postgres://tracker@db.example.org:5432/tracker"
+    assert settings_with({"TRACKER_VAR_DIR": str(tmp_path), "DATABASE_URL": postgres})["conn_max_age"] == 60
+    closed = {"TRACKER_VAR_DIR": str(tmp_path), "DATABASE_URL": postgres, "DATABASE_CONN_MAX_AGE": "0"}
+    assert settings_with(closed)["conn_max_age"] == 0
+    in_url = {"TRACKER_VAR_DIR": str(tmp_path), "DATABASE_URL": f"{postgres}?conn_max_age=600"}
+    assert settings_with(in_url | {"DATABASE_CONN_MAX_AGE": "0"})["conn_max_age"] == 600
 
 
 def test_production_services_come_from_the_environment(tmp_path):

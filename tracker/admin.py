@@ -7,18 +7,20 @@ read the same messages as the imports and the API give.
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
+from django.db.models import ProtectedError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from signatories.models import Action
-from tracker import imports
+from tracker import imports, services
 from tracker.models import RULE_FIELDS, Citation, ReportedFigure, Source, Treaty
 from tracker.selectors import status_dict, treaty_status
 
@@ -282,6 +284,15 @@ def readable(value) -> str:
     return str(value)
 
 
+def admin_link(admin_site, obj) -> str:
+    """A record as Django's delete pages name it: “Action: <link to its admin page>”."""
+    opts = obj._meta
+    if not admin_site.is_registered(obj.__class__):
+        return f"{capfirst(opts.verbose_name)}: {obj}"
+    url = reverse(f"{admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[quote(obj.pk)])
+    return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
+
+
 @admin.register(Source)
 class SourceAdmin(AuditedAdmin):
     """Where facts come from: web pages and the articles shipped in fixtures/seeds."""
@@ -289,6 +300,40 @@ class SourceAdmin(AuditedAdmin):
     list_display = ["__str__", "publisher", "published_on"]
     list_filter = ["published_on"]
     search_fields = ["url", "seed_article", "publisher", "title"]
+
+    def get_deleted_objects(self, objs, request):
+        # Django's confirmation page (and "delete selected") refuses whatever it lists as
+        # protected; it knows only the citations and reported figures, so list every
+        # record that cites the sources, as services.delete_sources would refuse them.
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        citing = [admin_link(self.admin_site, record) for record in services.citing_records(objs)]
+        return to_delete, model_count, perms_needed, [*protected, *(c for c in citing if c not in protected)]
+
+    def delete_model(self, request, obj):
+        services.delete_source(obj, user=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ProtectedError as refused:
+            # A record began citing the source after the page was shown; the view's
+            # transaction undid everything, so show the page again with its refusal.
+            return self.refused(request, refused, request.get_full_path())
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic():  # the deletion and its log entries, or neither
+                return super().response_action(request, queryset)
+        except ProtectedError as refused:
+            return self.refused(request, refused, request.get_full_path())
+
+    def refused(self, request, error: ProtectedError, url: str):
+        records = "; ".join(sorted({str(record) for record in error.protected_objects})[:5])
+        self.message_user(request, f"Nothing was deleted: still cited by {records}.", messages.ERROR)
+        return redirect(url)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_sources(queryset, user=request.user)
 
 
 @admin.register(Citation)

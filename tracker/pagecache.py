@@ -1,17 +1,19 @@
-"""Whole rendered pages in the cache, dropped when the data changes.
+"""Whole rendered responses in the cache, dropped when the data changes.
 
-A page is stored with the data version it was rendered from (every write to the data
-changes the version, see tracker.signals) under a key with today's date in New York
-(countdowns move at midnight there), so a page is never served stale and nothing has to
-be deleted by hand.
+A response is stored with the data version it was rendered from (every write to the
+data changes the version, see tracker.signals) under a key with today's date in New York
+(countdowns move at midnight there), so a response is never served stale and nothing has
+to be deleted by hand. The pages use it here; the API through tracker.api.caching.
 
-Two levels: the shared cache (Redis in production) holds every page for all processes;
-each process also keeps its most requested pages in memory and reads the data version at
-most once a second, so that a hit under a crowd costs no network round trip at all. A
-write made in this process is seen at once; one made in another process within a second.
+Two levels: the shared cache (Redis in production) holds every response for all
+processes; each process also keeps its most requested ones in memory and reads the data
+version at most once a second, so that a hit under a crowd costs no network round trip
+at all. A write made in this process is seen at once; one made in another process
+within a second.
 """
 
 import hashlib
+import threading
 import time
 from collections import OrderedDict
 from functools import wraps
@@ -27,10 +29,8 @@ PAGE_TIMEOUT = 60 * 60
 # Treaties are UN treaties for now; their calendar is New York's.
 CALENDAR = ZoneInfo("America/New_York")
 VERSION_TTL = 1.0  # seconds a process trusts the data version it read
-LOCAL_PAGES = 256
 
 _version: tuple[str, float] | None = None
-_pages: OrderedDict[str, tuple[str, bytes, str]] = OrderedDict()
 
 
 def current_version() -> str:
@@ -48,29 +48,69 @@ def forget_version() -> None:
     _version = None
 
 
-def page_key(path: str) -> str:
-    today = timezone.localdate(timezone.now(), CALENDAR).isoformat()
-    digest = hashlib.sha256(path.encode()).hexdigest()[:32]
-    return f"tracker:page:{today}:{digest}"
+def today() -> str:
+    """Today's date in New York, ISO: part of every key, so that countdowns move at midnight."""
+    return timezone.localdate(timezone.now(), CALENDAR).isoformat()
 
 
-def lookup(key: str, version: str) -> tuple[bytes, str] | None:
-    """A page rendered from ``version``: from this process's memory, else the shared cache."""
-    entry = _pages.get(key)
-    if entry is None or entry[0] != version:
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class ResponseStore:
+    """Responses as (data version, body, content type), in the shared cache and, for the
+    most requested, in this process's memory (at most ``local_bytes`` of bodies).
+
+    Thread-safe: a threaded server (runserver, gthread) shares one store per process.
+    """
+
+    def __init__(self, prefix: str, local_bytes: int, timeout: int = PAGE_TIMEOUT):
+        self.prefix, self.local_bytes, self.timeout = prefix, local_bytes, timeout
+        self._entries: OrderedDict[str, tuple[str, bytes, str]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def key(self, text: str) -> str:
+        """The key of a response, from what tells it apart (its URL and such) and today."""
+        return f"{self.prefix}:{today()}:{digest(text)}"
+
+    def get(self, key: str, version: str) -> tuple[bytes, str] | None:
+        """The response stored under ``key`` if rendered from ``version``: from memory, else
+        from the shared cache."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry[0] == version:
+                self._entries.move_to_end(key)
+                return entry[1], entry[2]
         entry = cache.get(key)
         if entry is None or entry[0] != version:
             return None
-        remember(key, entry)
-    _pages.move_to_end(key)
-    return entry[1], entry[2]
+        self._remember(key, entry)
+        return entry[1], entry[2]
+
+    def put(self, key: str, version: str, body: bytes, content_type: str) -> None:
+        entry = (version, body, content_type)
+        cache.set(key, entry, self.timeout)
+        self._remember(key, entry)
+
+    def clear(self) -> None:
+        """Forget this process's copies (the shared cache is cleared with the cache)."""
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def _remember(self, key: str, entry: tuple[str, bytes, str]) -> None:
+        if len(entry[1]) > self.local_bytes // 8:
+            return  # one large body would push out many small ones; Redis keeps it
+        with self._lock:
+            old = self._entries.pop(key, None)
+            self._size += len(entry[1]) - (len(old[1]) if old else 0)
+            self._entries[key] = entry
+            while self._size > self.local_bytes:
+                self._size -= len(self._entries.popitem(last=False)[1][1])
 
 
-def remember(key: str, entry: tuple[str, bytes, str]) -> None:
-    _pages[key] = entry
-    _pages.move_to_end(key)
-    while len(_pages) > LOCAL_PAGES:
-        _pages.popitem(last=False)
+pages = ResponseStore("tracker:page", local_bytes=16 * 1024 * 1024)
 
 
 def cached_page(view):
@@ -80,8 +120,8 @@ def cached_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        key, version = page_key(request.get_full_path()), current_version()
-        hit = lookup(key, version)
+        key, version = pages.key(request.get_full_path()), current_version()
+        hit = pages.get(key, version)
         if hit is not None:
             response = HttpResponse(hit[0], content_type=hit[1])
             response["X-Page-Cache"] = "hit"
@@ -90,9 +130,7 @@ def cached_page(view):
         if response.status_code == 200 and not getattr(response, "streaming", False):
             if hasattr(response, "render"):
                 response.render()
-            entry = (version, response.content, response["Content-Type"])
-            cache.set(key, entry, PAGE_TIMEOUT)
-            remember(key, entry)
+            pages.put(key, version, response.content, response["Content-Type"])
             response["X-Page-Cache"] = "miss"
         return response
 

@@ -1,5 +1,8 @@
 """Writes for treaties, sources and reported figures, and the seeding of all shipped data.
 
+``delete_sources()`` is the one way a source is deleted (the admin and the API call it): a
+source that any record still cites is kept.
+
 ``seed()`` loads everything under ``fixtures/`` in one transaction. It can run any number
 of times: what it created once it never creates again (a ``SeededRecord`` remembers it),
 and it never overwrites a row, so what staff corrected or deleted since stays so.
@@ -16,7 +19,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 
+from signatories.models import Action, DomesticStep
 from tracker.models import Citation, ReportedFigure, SeededRecord, Source, Treaty
 from tracker.signals import bump_data_version
 
@@ -226,6 +231,45 @@ def load_reported_figures(treaty: Treaty, path: Path, sources: SourceResolver, l
         )
 
     return load_rows(path, ledger, plan)
+
+
+def citing_records(sources) -> list:
+    """Every action, domestic step, citation and reported figure that cites any of
+    ``sources`` (instances or a queryset), each once."""
+    records = [
+        *Action.objects.filter(sources__in=sources).select_related("participant", "treaty"),
+        *DomesticStep.objects.filter(sources__in=sources).select_related("participant"),
+        *Citation.objects.filter(source__in=sources).select_related("treaty", "source"),
+        *ReportedFigure.objects.filter(source__in=sources),
+    ]
+    return list(dict.fromkeys(records))  # a record citing two of the sources comes back twice
+
+
+@transaction.atomic
+def delete_sources(sources, user=None) -> None:
+    """Delete ``sources``, all or none: raises django.db.models.ProtectedError with the
+    records that still cite any of them (``protected_objects``), and deletes nothing.
+
+    Django itself protects only the sources of citations and reported figures; an action's
+    or a domestic step's link to a source would silently go with it. ``user`` is recorded
+    in the audit history (by default, the user of the current request).
+    """
+    # Locking the rows makes a concurrent write that links one of them wait until we are
+    # done, so nothing can start citing a source between the check and the deletion.
+    sources = list(Source.objects.select_for_update().filter(pk__in=[source.pk for source in sources]))
+    citing = citing_records(sources)
+    if citing:
+        names = "; ".join(str(source) for source in sources)
+        raise ProtectedError(f"{len(citing)} records still cite {names}: nothing was deleted.", citing)
+    for source in sources:
+        if user is not None:
+            source._history_user = user
+        source.delete()
+
+
+def delete_source(source: Source, user=None) -> None:
+    """Delete one source unless a record still cites it (see ``delete_sources``)."""
+    delete_sources([source], user=user)
 
 
 def save_valid(instance, reason: str = ""):

@@ -4,14 +4,16 @@ and the upload of status tables."""
 from datetime import date
 
 import pytest
+from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
-from signatories.models import Action, Participant
+from signatories.models import Action, DomesticStep, Participant
 from tests.admin_forms import change_form_data
 from tracker import imports
-from tracker.models import Treaty
+from tracker.admin import SourceAdmin
+from tracker.models import ReportedFigure, Source, Treaty
 
 CHANGE_URL = "/admin/tracker/treaty/{}/change/"
 IMPORT_URL = "/admin/tracker/treaty/{}/import/"
@@ -234,3 +236,110 @@ def test_real_import_service_a_file_with_an_unknown_participant_writes_nothing(c
     assert response.status_code == 200
     assert "row 2" in " ".join(response.context["problems"])
     assert Action.history.count() == before
+
+
+# --- Sources that records still cite cannot be deleted --------------------------------
+
+SOURCE_DELETE_URL = "/admin/tracker/source/{}/delete/"
+SOURCE_LIST_URL = "/admin/tracker/source/"
+
+
+def made_up_source(name: str = "made-up-report") -> Source:
+    """A source nothing cites yet (made up for the tests)."""
+    return Source.objects.create(url=f"https://example.org/{name}", publisher="example.org")
+
+
+def delete_selected(*sources, confirm: bool = True) -> dict:
+    """The POST of the changelist's "Delete selected sources" action, confirmed or not."""
+    data = {"action": "delete_selected", "_selected_action": [source.pk for source in sources]}
+    return data | {"post": "yes"} if confirm else data
+
+
+def test_the_delete_page_of_a_source_cited_only_by_an_action_refuses_and_links_the_action(
+    client, seeded, staff_member
+):
+    staff_member("editor")
+    source = made_up_source()
+    austria = Action.objects.get(treaty=seeded, participant__name="Austria")
+    austria.sources.add(source)
+    html = client.get(SOURCE_DELETE_URL.format(source.pk)).content.decode()
+    assert "Cannot delete source" in html
+    assert "cannot be deleted: these records cite it" in html
+    assert f'<a href="/admin/signatories/action/{austria.pk}/change/">{escape(austria)}</a>' in html
+    response = client.post(SOURCE_DELETE_URL.format(source.pk), {"post": "yes"})
+    assert response.status_code == 200  # the refusal again, not a redirect to the list
+    assert austria.sources.filter(pk=source.pk).exists()
+
+
+def test_deleting_selected_sources_refuses_if_one_is_cited_by_a_domestic_step_and_deletes_none(
+    client, seeded, staff_member
+):
+    staff_member("editor")
+    cited, uncited = made_up_source("cited"), made_up_source("uncited")
+    step = DomesticStep.objects.filter(treaty=seeded).first()
+    step.sources.add(cited)
+    response = client.post(SOURCE_LIST_URL, delete_selected(cited, uncited))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Cannot delete sources" in html
+    assert "These sources cannot be deleted, and none was" in html
+    assert f'<a href="/admin/signatories/domesticstep/{step.pk}/change/">{escape(step)}</a>' in html
+    assert Source.objects.filter(pk__in=[cited.pk, uncited.pk]).count() == 2
+    assert step.sources.filter(pk=cited.pk).exists()
+
+
+def test_the_refusal_lists_each_citing_record_once_however_many_selected_sources_it_cites(
+    client, seeded, staff_member
+):
+    staff_member("editor")
+    first, second = made_up_source("first"), made_up_source("second")
+    austria = Action.objects.get(treaty=seeded, participant__name="Austria")
+    austria.sources.add(first, second)
+    figure = ReportedFigure.objects.filter(treaty=seeded).first()  # Django itself protects its source
+    response = client.post(SOURCE_LIST_URL, delete_selected(first, second, figure.source, confirm=False))
+    protected = response.context["protected"]
+    assert sum(f"/admin/signatories/action/{austria.pk}/change/" in entry for entry in protected) == 1
+    assert sum(f"/admin/tracker/reportedfigure/{figure.pk}/change/" in entry for entry in protected) == 1
+
+
+def test_an_editor_deletes_a_source_nothing_cites_and_the_history_names_them(client, db, staff_member):
+    editor = staff_member("editor")
+    source = made_up_source()
+    assert client.get(SOURCE_DELETE_URL.format(source.pk)).context["protected"] == []
+    response = client.post(SOURCE_DELETE_URL.format(source.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Source.objects.filter(pk=source.pk).exists()
+    assert Source.history.get(id=source.pk, history_type="-").history_user == editor
+
+
+def test_deleting_selected_sources_that_nothing_cites_deletes_them_all(client, db, staff_member):
+    staff_member("editor")
+    sources = [made_up_source("one"), made_up_source("two")]
+    response = client.post(SOURCE_LIST_URL, delete_selected(*sources))
+    assert response.status_code == 302
+    assert not Source.objects.filter(pk__in=[source.pk for source in sources]).exists()
+
+
+def test_a_link_made_after_the_confirmation_page_still_stops_the_deletion(
+    client, seeded, staff_member, monkeypatch
+):
+    # As if an action started citing the source between the check of the page and the
+    # deletion: the deletion itself, through the service, still refuses, and says so.
+    staff_member("editor")
+    source = made_up_source()
+    austria = Action.objects.get(treaty=seeded, participant__name="Austria")
+    austria.sources.add(source)
+    unchecked = lambda self, objs, request: ([], {}, set(), [])  # noqa: E731
+    monkeypatch.setattr(SourceAdmin, "get_deleted_objects", unchecked)
+    for url, data in [
+        (SOURCE_DELETE_URL.format(source.pk), {"post": "yes"}),
+        (SOURCE_LIST_URL, delete_selected(source)),
+    ]:
+        response = client.post(url, data)
+        assert response.status_code == 302
+        assert response["Location"] == url
+        [message] = get_messages(response.wsgi_request)
+        assert "Nothing was deleted" in str(message) and str(austria) in str(message)
+        client.get(url)  # shows, and so uses up, the message
+    assert austria.sources.filter(pk=source.pk).exists()
+    assert not LogEntry.objects.filter(object_id=str(source.pk), action_flag=DELETION).exists()

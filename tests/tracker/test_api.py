@@ -9,9 +9,11 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import date
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.staticfiles import finders
@@ -23,7 +25,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.http import http_date, parse_http_date
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle
 
 from signatories.models import Action, DomesticStep, Participant, RegionalGroup
 from signatories.services import record_action
@@ -659,22 +660,58 @@ def test_after_a_source_or_domestic_step_changes_the_old_etag_gives_the_new_data
 # --- throttling --------------------------------------------------------------------------------
 
 
-def test_anonymous_reads_beyond_the_rate_get_429_with_retry_after(seeded, api, monkeypatch):
-    # The rates are read when the throttle class is defined; patch them where DRF reads them.
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "600/minute"})
-    for _ in range(3):
-        assert api.get(f"{API}treaties/").status_code == 200
+def test_anonymous_reads_beyond_the_rate_get_429_with_retry_after(seeded, api, settings):
+    settings.API_ANON_RATE = "3/minute"
+    for path in ("treaties/", "participants/", "actions/"):
+        assert api.get(API + path).status_code == 200
     response = api.get(f"{HANOI}status/")
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "throttled" in response.json()["detail"]
 
 
-def test_token_holders_are_throttled_at_their_own_rate(seeded, token_for, monkeypatch):
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "1/minute", "user": "600/minute"})
+def test_a_response_from_the_cache_still_counts_toward_the_rate(seeded, api, settings):
+    settings.API_ANON_RATE = "3/minute"
+    assert [api.get(f"{HANOI}status/").get("X-API-Cache") for _ in range(3)] == ["miss", "hit", "hit"]
+    assert api.get(f"{HANOI}status/").status_code == 429
+
+
+def test_a_conditional_request_answered_304_is_not_counted(seeded, api, settings):
+    settings.API_ANON_RATE = "2/minute"
+    etag = api.get(f"{HANOI}status/")["ETag"]
+    for _ in range(5):
+        assert api.get(f"{HANOI}status/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert api.get(f"{API}treaties/").status_code == 200
+    assert api.get(f"{API}treaties/").status_code == 429
+
+
+def test_a_client_that_waits_as_told_is_let_through(seeded, api, settings):
+    settings.API_ANON_RATE = "3/minute"
+    for _ in range(3):
+        assert api.get(f"{API}treaties/").status_code == 200
+    refused = api.get(f"{API}treaties/")
+    assert refused.status_code == 429
+    wait = int(refused["Retry-After"])
+    with time_machine.travel(time.time() + wait - 1, tick=False):
+        assert api.get(f"{API}treaties/").status_code == 429  # a second early
+    with time_machine.travel(time.time() + wait, tick=False):
+        assert api.get(f"{API}treaties/").status_code == 200
+
+
+def test_token_holders_are_throttled_at_their_own_rate(seeded, api, token_for, settings):
+    settings.API_ANON_RATE, settings.API_USER_RATE = "1/minute", "3/minute"
     viewer = token_for("viewer")
     for _ in range(3):
         assert viewer.get(f"{API}treaties/").status_code == 200
+    assert viewer.get(f"{API}treaties/").status_code == 429
+    # Anonymous readers at the same address have their own count.
+    assert api.get(f"{API}treaties/").status_code == 200
+
+
+def test_an_authorization_header_that_names_no_token_is_counted_as_anonymous(seeded, settings):
+    settings.API_ANON_RATE = "2/minute"
+    stranger = APIClient(HTTP_AUTHORIZATION="Basic c29tZW9uZTpzZWNyZXQ=")  # not a token: anonymous to DRF
+    assert [stranger.get(f"{API}treaties/").status_code for _ in range(3)] == [200, 200, 429]
 
 
 # --- writes ---------------------------------------------------------------------------------
@@ -974,9 +1011,13 @@ def test_an_import_into_an_unknown_treaty_is_a_404(seeded, token_for):
 # --- a constant number of queries ------------------------------------------------------------------
 
 
+# Computed afresh, not answered from the response cache.
+FRESH = {"HTTP_CACHE_CONTROL": "no-cache"}
+
+
 def queries_for(api, url: str, **query) -> int:
     with CaptureQueriesContext(connection) as queries:
-        response = api.get(url, query)
+        response = api.get(url, query, **FRESH)
     assert response.status_code == 200
     return len(queries)
 
@@ -999,9 +1040,9 @@ def test_a_list_takes_the_same_number_of_queries_whatever_the_page_size(
     forty_ratifications()  # made up: rows with two actions, each with its sources
     api.get(url)  # the data version, read from the database once when the cache is empty
     with django_assert_max_num_queries(5):
-        api.get(url, small)
+        assert api.get(url, small, **FRESH)["X-API-Cache"] == "miss"
     with django_assert_max_num_queries(5):
-        api.get(url, large)
+        assert api.get(url, large, **FRESH)["X-API-Cache"] == "miss"
     assert queries_for(api, url, **small) == queries_for(api, url, **large)
 
 
@@ -1071,3 +1112,127 @@ def test_the_docs_load_only_the_site_s_own_static_files(seeded, api):
     assert any(name.endswith("swagger-ui-bundle.js") for name in static), references
     for name in static:  # shipped in the project's own static files (collectstatic serves them)
         assert finders.find(name), name
+
+
+# --- a source that anything cites cannot be deleted ----------------------------------------------
+
+
+def made_up_source() -> Source:
+    """A source nothing cites yet (made up for the tests)."""
+    return Source.objects.create(url="https://example.org/made-up-report", publisher="example.org")
+
+
+def refusal(*records) -> dict:
+    """The 409's body, naming ``records``."""
+    return {"detail": "Other records still refer to this one: " + "; ".join(map(str, records))}
+
+
+@pytest.mark.parametrize(
+    "citing",
+    [
+        lambda treaty: Action.objects.get(treaty=treaty, participant__name="Austria"),
+        lambda treaty: DomesticStep.objects.filter(treaty=treaty).first(),
+    ],
+    ids=["an action", "a domestic step"],
+)
+def test_deleting_a_source_cited_only_by_one_record_is_a_409_and_keeps_the_link(seeded, token_for, citing):
+    source, record = made_up_source(), citing(seeded)
+    record.sources.add(source)
+    response = token_for("editor").delete(f"{API}sources/{source.pk}/")
+    assert (response.status_code, response.json()) == (409, refusal(record))
+    assert record.sources.filter(pk=source.pk).exists()
+
+
+def test_the_409_for_a_source_cited_by_many_records_names_five_of_them_and_unlinks_none(seeded, token_for):
+    source = made_up_source()
+    actions = list(Action.objects.filter(treaty=seeded)[:6])
+    step = DomesticStep.objects.filter(treaty=seeded).first()
+    source.actions.add(*actions)
+    source.domestic_steps.add(step)
+    response = token_for("editor").delete(f"{API}sources/{source.pk}/")
+    assert response.status_code == 409
+    named = response.json()["detail"].removeprefix("Other records still refer to this one: ").split("; ")
+    assert len(named) == 5
+    assert set(named) < {str(record) for record in [*actions, step]}
+    assert (source.actions.count(), source.domestic_steps.count()) == (6, 1)
+
+
+def test_a_source_no_longer_cited_is_deleted_and_the_history_names_the_editor(seeded, token_for):
+    source = made_up_source()
+    austria = Action.objects.get(treaty=seeded, participant__name="Austria")
+    others = set(austria.sources.values_list("pk", flat=True))
+    austria.sources.add(source)
+    editor = token_for("editor")
+    assert editor.delete(f"{API}sources/{source.pk}/").status_code == 409
+    austria.sources.remove(source)
+    assert editor.delete(f"{API}sources/{source.pk}/").status_code == 204
+    assert not Source.objects.filter(pk=source.pk).exists()
+    assert set(austria.sources.values_list("pk", flat=True)) == others
+    assert Source.history.get(id=source.pk, history_type="-").history_user == editor.user
+
+
+# --- boolean filters take a boolean or nothing ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "member, spellings", [(True, ["true", "True", "TRUE", "1"]), (False, ["false", "False", "fAlSe", "0"])]
+)
+def test_the_un_member_filter_takes_true_or_false_in_any_case_or_1_or_0(seeded, api, member, spellings):
+    expected = Participant.objects.filter(un_member=member).count()
+    assert 0 < expected < PARTICIPANTS  # members and non-members both exist, so the filter shows
+    for spelling in spellings:
+        rows = everything(api, f"{API}participants/", un_member=spelling)
+        assert len(rows) == expected, spelling
+        assert {row["un_member"] for row in rows} == {member}, spelling
+
+
+def test_an_empty_un_member_filter_is_no_filter(seeded, api):
+    assert len(everything(api, f"{API}participants/", un_member="")) == PARTICIPANTS
+
+
+# "2" and "3" are the values of Django's yes/no/unknown select, which read them as true and false.
+@pytest.mark.parametrize("value", ["perhaps", "yes", "2", "3", "truefalse"])
+def test_a_un_member_filter_that_is_not_a_boolean_is_a_400_naming_it(seeded, api, value):
+    response = api.get(f"{API}participants/", {"un_member": value})
+    assert response.status_code == 400
+    assert list(response.json()) == ["un_member"]
+    assert value in response.json()["un_member"][0]
+
+
+def test_every_boolean_filter_of_the_api_rejects_a_non_boolean(seeded, api):
+    import django_filters
+
+    from tracker.api.urls import router
+
+    checked = []
+    for prefix, viewset, _ in router.registry:
+        filterset = getattr(viewset, "filterset_class", None)
+        for name, field in filterset.base_filters.items() if filterset else ():
+            if isinstance(field, django_filters.BooleanFilter):
+                response = api.get(f"{API}{prefix}/", {name: "perhaps"})
+                assert (response.status_code, list(response.json())) == (400, [name]), prefix
+                checked.append(name)
+    assert "un_member" in checked
+
+
+def test_the_schema_still_documents_the_un_member_filter_as_a_boolean(seeded, api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    parameters = schema["paths"]["/api/v1/participants/"]["get"]["parameters"]
+    [un_member] = [parameter for parameter in parameters if parameter["name"] == "un_member"]
+    assert un_member["schema"] == {"type": "boolean"}
+
+
+def test_a_list_asked_without_filters_skips_building_the_filterset(seeded, api, monkeypatch):
+    from tracker.api.filtersets import ParticipantFilterSet
+
+    built, original = [], ParticipantFilterSet.__init__
+
+    def counted(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ParticipantFilterSet, "__init__", counted)
+    assert len(everything(api, f"{API}participants/")) == PARTICIPANTS
+    assert built == []
+    weog = everything(api, f"{API}participants/", region="weog")
+    assert built and 0 < len(weog) < PARTICIPANTS

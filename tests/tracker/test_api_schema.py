@@ -15,7 +15,6 @@ from datetime import datetime
 import pytest
 import schemathesis
 import time_machine
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -54,16 +53,13 @@ def bounded_config(mode: str, max_examples: int, keys: dict[str, list]) -> Schem
 
 
 @pytest.fixture
-def live_api(transactional_db, live_server, monkeypatch):
+def live_api(transactional_db, live_server, settings):
     """A live server on the seeded database, on 2026-11-22 in New York, without throttling.
 
     The live server runs in a thread of this process: it sees the committed seed rows, the
-    clock and the throttle rates patched here (DRF reads the rates when it defines the
-    throttle classes, so they are patched on the classes).
+    clock and the throttle rates set here (read on each request).
     """
-    unthrottled = {"anon": "1000000/second", "user": "1000000/second"}
-    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", unthrottled)
-    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", unthrottled)
+    settings.API_ANON_RATE = settings.API_USER_RATE = "1000000/second"
     with time_machine.travel(datetime(2026, 11, 22, 12, 0, tzinfo=NEW_YORK), tick=True):
         from tracker.services import seed
 

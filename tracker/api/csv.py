@@ -34,9 +34,11 @@ def cell(value) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return " ".join(str(item) for item in value)
+        # Records (a participant's memberships) apart with "; ", plain values with a space.
+        separator = "; " if any(isinstance(item, dict) for item in value) else " "
+        return separator.join(cell(item) for item in value)
     if isinstance(value, dict):
-        return " ".join(f"{key}={item}" for key, item in value.items())
+        return " ".join(f"{key}={cell(item)}" for key, item in value.items())
     return str(value)
 
 
