@@ -8,5 +8,6 @@ class TrackerConfig(AppConfig):
 
     def ready(self) -> None:
         from tracker import signals
+        from tracker.api import throttling  # noqa: F401  (registers the check of the API's rates)
 
         signals.connect()

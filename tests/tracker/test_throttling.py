@@ -85,3 +85,12 @@ def test_a_high_rate_still_lets_through_exactly_its_count_in_a_window():
     assert all(wait == 1 for wait in answers[200:])
     # Other clients are counted apart.
     assert hit("anon", "192.0.2.4", rate, START + 0.5) is None
+
+
+def test_manage_py_check_reports_a_malformed_rate(settings):
+    from tracker.api.throttling import check_rates
+
+    assert check_rates() == []
+    settings.API_USER_RATE = "600 a minute"
+    [error] = check_rates()
+    assert error.id == "tracker.E001" and "API_USER_RATE" in error.msg and "120/minute" in error.msg

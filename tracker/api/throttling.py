@@ -2,11 +2,13 @@
 
 A sliding-window counter: each client has a count for the current window and the one
 before, and the estimate weighs the previous count by how much of it still overlaps the
-last ``seconds``. It costs one round trip to Redis a request (DRF's own throttle reads and
-writes a list of timestamps: two round trips and a list as long as the rate) and does not
-let a client send twice the rate across a window boundary, as a plain fixed window does.
+last ``seconds``. It costs one round trip to Redis a request, and at high rates one every
+hundredth (``lease_size``); DRF's own throttle reads and writes a list of timestamps: two
+round trips and a list as long as the rate. Unlike a plain fixed window, it does not let a
+client send twice the rate across a window boundary.
 
-The arithmetic is ``wait_seconds``, a pure function; ``hit`` keeps the counts.
+The arithmetic is ``wait_seconds``, a pure function; ``hit`` keeps the counts;
+``check_rates`` reports a malformed rate in ``manage.py check``.
 """
 
 import math
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
@@ -196,3 +199,15 @@ class TrackerThrottle(BaseThrottle):
 
     def wait(self) -> int | None:
         return self.wait_for
+
+
+@checks.register(checks.Tags.compatibility)
+def check_rates(app_configs=None, **kwargs) -> list[checks.Error]:
+    """A malformed API_ANON_RATE or API_USER_RATE, found before a request fails on it."""
+    errors = []
+    for name in ("API_ANON_RATE", "API_USER_RATE"):
+        try:
+            Rate.parse(getattr(settings, name))
+        except ValueError as error:
+            errors.append(checks.Error(f"{name}: {error}", id="tracker.E001"))
+    return errors
