@@ -328,7 +328,7 @@ class SourceAdmin(AuditedAdmin):
             return self.refused(request, refused, request.get_full_path())
 
     def refused(self, request, error: ProtectedError, url: str):
-        records = "; ".join(sorted({str(record) for record in error.protected_objects})[:5])
+        records = services.citing_names(error.protected_objects)
         self.message_user(request, f"Nothing was deleted: still cited by {records}.", messages.ERROR)
         return redirect(url)
 

@@ -70,9 +70,10 @@ class ResponseStore:
         self._size = 0
         self._lock = threading.Lock()
 
-    def key(self, text: str) -> str:
-        """The key of a response, from what tells it apart (its URL and such) and today."""
-        return f"{self.prefix}:{today()}:{digest(text)}"
+    def key(self, text: str, day: str | None = None) -> str:
+        """The key of a response, from what tells it apart (its URL and such) and the day
+        (default: today in New York)."""
+        return f"{self.prefix}:{day or today()}:{digest(text)}"
 
     def get(self, key: str, version: str) -> tuple[bytes, str] | None:
         """The response stored under ``key`` if rendered from ``version``: from memory, else

@@ -267,6 +267,11 @@ def delete_sources(sources, user=None) -> None:
         source.delete()
 
 
+def citing_names(records, limit: int = 5) -> str:
+    """Up to ``limit`` of ``records`` (a ProtectedError's), by name, for a refusal."""
+    return "; ".join(sorted({str(record) for record in records})[:limit])
+
+
 def delete_source(source: Source, user=None) -> None:
     """Delete one source unless a record still cites it (see ``delete_sources``)."""
     delete_sources([source], user=user)

@@ -51,7 +51,7 @@ class Validators:
         day = today()
         accept = request.headers.get("Accept", "").strip()
         self.plain = accept in PLAIN_ACCEPT
-        self.key = responses.key(f"{request.build_absolute_uri()}|{'json' if self.plain else accept}")
+        self.key = responses.key(f"{request.build_absolute_uri()}|{'json' if self.plain else accept}", day)
         self.etag = f'"{digest(f"{self.version}|{self.key}")}"'
         # A new day changes the countdowns even when no record changed.
         midnight = datetime.combine(date.fromisoformat(day), time.min, tzinfo=CALENDAR).timestamp()
@@ -131,6 +131,4 @@ def storable(response) -> bool:
         return False
     if not response.get("Content-Type", "").startswith(STORED_TYPES):
         return False
-    if hasattr(response, "render") and not response.is_rendered:
-        response.render()
-    return len(response.content) <= MAX_STORED_BYTES
+    return len(response.content) <= MAX_STORED_BYTES  # Django rendered it before the middleware

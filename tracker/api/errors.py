@@ -6,14 +6,16 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tracker.services import citing_names
+
 
 def exception_handler(exc, context):
     """DRF's handler, plus Django's ValidationError from a model's clean() as a 400, and a
     deletion that other records still need as a 409."""
     if isinstance(exc, ProtectedError):
-        users = sorted({str(obj) for obj in exc.protected_objects})[:5]
         return Response(
-            {"detail": "Other records still refer to this one: " + "; ".join(users)}, status=status.HTTP_409_CONFLICT
+            {"detail": "Other records still refer to this one: " + citing_names(exc.protected_objects)},
+            status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "message_dict") else {"non_field_errors": exc.messages}

@@ -53,13 +53,13 @@ def wait_seconds(rate: Rate, current: int, previous: int, into_window: float) ->
     told is let through.
     """
     seconds, limit = rate.seconds, rate.count
-    if previous * (seconds - into_window) / seconds + current <= limit:
+    estimate = previous * (seconds - into_window) / seconds + current
+    if estimate <= limit:
         return None
     earlier = current - 1  # the requests allowed before this one
     if earlier < limit:
         # Within this window: the previous window's weight falls by previous/seconds a second.
-        excess = previous * (seconds - into_window) / seconds + earlier + 1 - limit
-        return max(1, math.ceil(excess * seconds / previous))
+        return max(1, math.ceil((estimate - limit) * seconds / previous))
     # In the next window, where this window's count becomes the previous one.
     into_next = seconds * (1 - (limit - 1) / earlier)
     return max(1, math.ceil(seconds - into_window + into_next))
