@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from signatories.names import name_key
 from tracker.models import Confidence, DatePrecision, Source, Treaty
-from tracker.rules import DEPOSIT_KINDS, SIGNATURE_KINDS, ActionKind
+from tracker.rules import CONSENT_KINDS, DEPOSIT_KINDS, SIGNATURE_KINDS, ActionKind
 
 
 class RegionalGroup(models.TextChoices):
@@ -130,14 +130,18 @@ cn_reference_validator = RegexValidator(
 KIND_CHOICES = [(kind.value, kind.value.replace("_", " ").capitalize()) for kind in ActionKind]
 SIGNATURE_VALUES = sorted(kind.value for kind in SIGNATURE_KINDS)  # sorted: a set has no stable order
 DEPOSIT_VALUES = sorted(kind.value for kind in DEPOSIT_KINDS)
+# Consent to be bound: the instruments, and a definitive signature (see tracker.rules).
+CONSENT_VALUES = sorted(kind.value for kind in CONSENT_KINDS)
 
 
 class Action(models.Model):
     """One thing a participant did under a treaty: a signature or the deposit of an instrument.
 
     The date is exact, or the latest day it can have been (``on_or_before``) when the
-    sources give only a range. Only deposits of ratification, acceptance, approval,
-    accession or succession count toward the threshold (see ``tracker.rules``).
+    sources give only a range. Only consent to be bound counts toward the threshold: the
+    deposit of an instrument of ratification, acceptance, approval, accession or
+    succession, or a definitive signature (see ``tracker.rules``). A signature or an
+    instrument may be withdrawn; it stops counting from that day.
     """
 
     treaty = models.ForeignKey(Treaty, on_delete=models.PROTECT, related_name="actions")
@@ -154,7 +158,7 @@ class Action(models.Model):
         help_text="The depositary notification, e.g. C.N.196.2025.TREATIES-XVIII.16.",
     )
     withdrawn_on = models.DateField(
-        null=True, blank=True, help_text="For a deposit: the day the instrument was withdrawn, if it was."
+        null=True, blank=True, help_text="The day the signature or instrument was withdrawn, if it was."
     )
     confidence = models.CharField(max_length=20, choices=Confidence.choices, default=Confidence.DEPOSITARY)
     sources = models.ManyToManyField(Source, blank=True, related_name="actions")
@@ -182,10 +186,10 @@ class Action(models.Model):
                 "treaty that was not withdrawn.",
             ),
             models.CheckConstraint(
-                condition=Q(withdrawn_on__isnull=True)
-                | Q(kind__in=DEPOSIT_VALUES, withdrawn_on__gte=F("date")),
-                name="action_withdrawal_after_deposit",
-                violation_error_message="Only a deposited instrument can be withdrawn, on or after its deposit.",
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("date")),
+                name="action_withdrawal_after_action",
+                violation_error_message="A signature or an instrument can only be withdrawn on or after "
+                "its date.",
             ),
         ]
 
@@ -199,6 +203,19 @@ class Action(models.Model):
     @property
     def is_signature(self) -> bool:
         return self.kind in SIGNATURE_VALUES
+
+    @property
+    def binds(self) -> bool:
+        """Whether this is consent to be bound: an instrument, or a definitive signature."""
+        return self.kind in CONSENT_VALUES
+
+    @property
+    def on_or_before(self) -> bool:
+        return self.date_precision == DatePrecision.ON_OR_BEFORE
+
+    def in_effect_on(self, day) -> bool:
+        """Whether this had been done, and not withdrawn, by the end of ``day`` (as the rules say)."""
+        return self.date <= day and (self.withdrawn_on is None or self.withdrawn_on > day)
 
     def clean(self) -> None:
         if not (self.treaty_id and self.date and self.kind):

@@ -8,7 +8,7 @@ read the same messages as the imports and the API give.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import ProtectedError
 from django.http import Http404
@@ -21,7 +21,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from signatories.models import Action
 from tracker import imports, services
-from tracker.models import RULE_FIELDS, Citation, ReportedFigure, Source, Treaty
+from tracker.models import RULE_FIELDS, Citation, DatePrecision, ReportedFigure, Source, Treaty
 from tracker.selectors import status_dict, treaty_status
 
 admin.site.site_header = "Treaty Ratification Tracker"
@@ -65,6 +65,17 @@ class ReasonForm(forms.ModelForm):
     change_reason = reason_field()
 
 
+def known_keys(model, object_id: str, version_id: str | None = None) -> None:
+    """A 404 for a record or version key that is not even of the right type (simple-history
+    would let the database's ValueError through as a 500)."""
+    try:
+        model._meta.pk.to_python(unquote(object_id))
+        if version_id is not None:
+            model.history.model._meta.pk.to_python(unquote(version_id))
+    except ValidationError:
+        raise Http404("No such record or version.") from None
+
+
 class AuditedAdmin(SimpleHistoryAdmin):
     """An admin whose saves record who changed what and why in the model's history.
 
@@ -86,7 +97,12 @@ class AuditedAdmin(SimpleHistoryAdmin):
             inline_form.instance._change_reason = reason
         super().save_formset(request, form, formset, change)
 
+    def history_view(self, request, object_id, extra_context=None):
+        known_keys(self.model, object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        known_keys(self.model, object_id, version_id)
         # simple-history saves a posted revert for anyone who may view the history;
         # a revert is a change, so it needs the change permission.
         if request.method == "POST":
@@ -176,6 +192,7 @@ class TreatyAdmin(AuditedAdmin):
         fieldsets = [
             (None, {"fields": self.description_fields}),
             ("Rule of entry into force", {"fields": [*RULE_FIELDS, "entry_into_force_clause"]}),
+            ("Alerts", {"fields": ["alert_milestones"]}),
         ]
         if obj is not None:
             fieldsets.insert(0, ("Status today", {"fields": ["computed_status"]}))
@@ -209,7 +226,7 @@ class TreatyAdmin(AuditedAdmin):
         rows = format_html_join(
             "",
             '<tr><th scope="row">{}</th><td data-stat="{}">{}</td></tr>',
-            ((label, key, readable(status[key])) for key, label in STATUS_LABELS.items()),
+            ((label, key, status_cell(status, key)) for key, label in STATUS_LABELS.items()),
         )
         return format_html('<table class="treaty-status">{}</table>', rows)
 
@@ -273,6 +290,30 @@ class TreatyAdmin(AuditedAdmin):
                 dry_run=form.cleaned_data["dry_run"],
                 reason=form.cleaned_data["reason"],
             )
+
+
+# The figures that derive from the date of entry into force, with the precision they take.
+PRECISION_OF = {
+    "threshold_reached_on": "threshold_reached_precision",
+    "entry_into_force_on": "entry_into_force_precision",
+    "in_force": "entry_into_force_precision",
+    "days_until_entry_into_force": "entry_into_force_precision",
+}
+UPPER_BOUND_NOTE = "An instrument it follows from is dated only “on or before”: the real day may be earlier."
+
+
+def status_cell(status: dict, key: str) -> str:
+    """A status figure for people, saying so when it is only an upper bound (it derives
+    from an instrument dated "on or before"), rather than passing it for exact."""
+    value = readable(status[key])
+    if status.get(PRECISION_OF.get(key, "")) != DatePrecision.ON_OR_BEFORE or status[key] is True:
+        return value  # exact; or in force, which the latest possible date already says
+    text = {
+        # Not by the latest date yet, but it may have entered into force already.
+        "in_force": f"not known yet: by {status['entry_into_force_on']} at the latest",
+        "days_until_entry_into_force": f"at most {value}",
+    }.get(key, f"on or before {value}")
+    return format_html('<span class="upper-bound" title="{}">{}</span>', UPPER_BOUND_NOTE, text)
 
 
 def readable(value) -> str:

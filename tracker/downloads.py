@@ -28,6 +28,7 @@ COLUMNS = (
     "instrument_date",
     "date_precision",
     "entry_into_force_for_it",
+    "entry_into_force_for_it_precision",
     "confidence",
     "cn_reference",
     "sources",
@@ -36,7 +37,8 @@ COLUMNS = (
 
 
 class BadAsOf(ValueError):
-    """The ``as_of`` parameter is not a date."""
+    """The ``as_of`` parameter is not a date, or one outside the dates the tracker shows;
+    the message says which, in one sentence."""
 
 
 def source_reference(source: Source) -> str:
@@ -48,7 +50,8 @@ def participant_record(row: ParticipantRow) -> dict:
     """One participant's row as Python values: dates as dates, None where nothing is known.
 
     The date precision, C.N. reference and note are the instrument's, or the signature's
-    when there is no instrument, as in the import format.
+    when there is no instrument, as in the import format. The date of entry into force is
+    derived, and has its own precision: "on_or_before" when a date it comes from is.
     """
     participant, signature, deposit = row.participant, row.signature, row.deposit
     main = deposit or signature  # involved rows always have one or the other
@@ -63,6 +66,7 @@ def participant_record(row: ParticipantRow) -> dict:
         "instrument_date": deposit.date if deposit else None,
         "date_precision": main.date_precision if main else None,
         "entry_into_force_for_it": row.entry_into_force_on,
+        "entry_into_force_for_it_precision": row.entry_into_force_precision,
         "confidence": row.confidence or None,
         "cn_reference": (main.cn_reference if main else "") or None,
         "sources": [source_reference(source) for source in row.sources],
@@ -91,17 +95,14 @@ def treaty_snapshot(request, slug: str) -> Snapshot:
     treaty = get_object_or_404(Treaty, slug=slug)
     as_of = parse_as_of(request.GET.get("as_of"), treaty.local_date())
     if as_of.error:
-        raise BadAsOf(request.GET.get("as_of", ""))
+        raise BadAsOf(as_of.problem)
     return snapshot(treaty, as_of.day)
 
 
 def bad_as_of(error: BadAsOf) -> HttpResponse:
     # A download is read by scripts: unlike the pages, which fall back to today, a
     # malformed date must fail loudly instead of silently returning another day's table.
-    value = str(error)[:40]
-    return HttpResponseBadRequest(
-        f"as_of must be a date written YYYY-MM-DD, not “{value}”.\n", content_type="text/plain; charset=utf-8"
-    )
+    return HttpResponseBadRequest(f"{error}\n", content_type="text/plain; charset=utf-8")
 
 
 def participants_csv(request, slug: str) -> HttpResponse:

@@ -1,14 +1,18 @@
 """Export of a treaty's status table as of a date, in import format 1 (CSV) or JSON.
 
-Importing the export into an empty treaty gives the same status on that date.
+Importing the export into an empty treaty gives the same status on that date, the
+precision of its derived dates included: the export writes each date's precision, and
+each withdrawal, since an instrument withdrawn after the threshold was reached still
+counted toward it.
 """
 
 import csv
 import io
 import json
 from datetime import date
+from itertools import groupby
 
-from signatories.models import SIGNATURE_VALUES, Action
+from signatories.models import Action
 from tracker.models import Treaty
 from tracker.rules import ActionKind
 from tracker.selectors import status_dict, treaty_status
@@ -16,36 +20,88 @@ from tracker.status_tables import FORMAT_1_COLUMNS
 
 
 def export_rows(treaty: Treaty, as_of: date) -> list[dict[str, str]]:
-    """One row per participant that had signed or deposited by ``as_of``, by name.
+    """The rows of every participant that signed or deposited by ``as_of``, by name.
 
-    The C.N. reference, source, confidence and note are the deposit's, or the signature's
-    when there is no deposit, as the import reads them.
+    Withdrawn signatures and instruments are written too, with their ``withdrawn_on``: a
+    participant that withdrew an instrument and deposited another has a row for each (see
+    ``participant_rows``).
     """
     actions = (
         Action.objects.filter(treaty=treaty, date__lte=as_of)
         .select_related("participant")
         .prefetch_related("sources")
-        .order_by("participant__name", "date")
+        .order_by("participant__name", "participant_id", "date", "pk")
     )
-    rows: dict[str, dict[str, str]] = {}
-    for action in actions:
-        if action.withdrawn_on and action.withdrawn_on <= as_of:
-            continue
-        row = rows.setdefault(action.participant.name, dict.fromkeys(FORMAT_1_COLUMNS, ""))
-        row["participant"] = action.participant.name
-        if action.kind == ActionKind.SIGNATURE:
-            row["signature_date"] = action.date.isoformat()
-        else:  # an instrument, or a definitive signature: the `action` column
-            row["action"], row["action_date"] = action.kind, action.date.isoformat()
-        if action.kind not in SIGNATURE_VALUES or not row["action"]:
-            urls = sorted(source.url for source in action.sources.all() if source.url)
-            row.update(
-                cn_reference=action.cn_reference,
-                source_url=urls[0] if urls else "",
-                confidence=action.confidence,
-                note=action.note,
-            )
-    return list(rows.values())
+    rows = []
+    for _, its_actions in groupby(actions, key=lambda action: action.participant_id):
+        rows += participant_rows(list(its_actions), as_of)
+    return rows
+
+
+def participant_rows(actions: list[Action], as_of: date) -> list[dict[str, str]]:
+    """One participant's rows: one per instrument (or definitive signature), by date.
+
+    The signature shares the first of them, as the import reads it; it has a row of its own
+    when there is none, or when it was withdrawn, since a row's withdrawal is its
+    instrument's. The C.N. reference, source, confidence, note and withdrawal of a row are
+    its instrument's, or its signature's when it has no instrument.
+    """
+    signature = next((a for a in actions if a.kind == ActionKind.SIGNATURE), None)
+    binding = [a for a in actions if a.kind != ActionKind.SIGNATURE]
+    several = sum(a.is_deposit for a in binding) > 1
+    rows = [action_row(a, withdrawal(a, as_of, besides_another=several and a.is_deposit)) for a in binding]
+    if signature is None:
+        return rows
+    withdrawn_on = withdrawal(signature, as_of)
+    if rows and not withdrawn_on:
+        put_signature(rows[0], signature)
+    else:
+        row = new_row(signature)
+        put_signature(row, signature)
+        put_details(row, signature, withdrawn_on)
+        rows.insert(0, row)
+    return rows
+
+
+def withdrawal(action: Action, as_of: date, besides_another: bool = False) -> str:
+    """The ``withdrawn_on`` cell of ``action``: its withdrawal if it came by ``as_of``.
+
+    A later one is left out, like the actions that came later, as it changes nothing on
+    ``as_of``; except for a participant's deposits when it has several (``besides_another``):
+    the import keeps one in effect at a time, so it must be told which ones were withdrawn.
+    """
+    if action.withdrawn_on is None or (action.withdrawn_on > as_of and not besides_another):
+        return ""
+    return action.withdrawn_on.isoformat()
+
+
+def new_row(action: Action) -> dict[str, str]:
+    return dict.fromkeys(FORMAT_1_COLUMNS, "") | {"participant": action.participant.name}
+
+
+def action_row(action: Action, withdrawn_on: str) -> dict[str, str]:
+    """The row of an instrument or a definitive signature (both go in the ``action`` columns)."""
+    row = new_row(action)
+    row.update(action=action.kind, action_date=action.date.isoformat())
+    row["action_date_precision"] = action.date_precision
+    put_details(row, action, withdrawn_on)
+    return row
+
+
+def put_signature(row: dict[str, str], signature: Action) -> None:
+    row.update(signature_date=signature.date.isoformat(), signature_date_precision=signature.date_precision)
+
+
+def put_details(row: dict[str, str], action: Action, withdrawn_on: str) -> None:
+    """The row's C.N. reference, source, confidence, note and withdrawal, from ``action``."""
+    urls = sorted(source.url for source in action.sources.all() if source.url)
+    row.update(
+        cn_reference=action.cn_reference,
+        source_url=urls[0] if urls else "",
+        confidence=action.confidence,
+        note=action.note,
+        withdrawn_on=withdrawn_on,
+    )
 
 
 def export_csv(treaty: Treaty, as_of: date) -> str:

@@ -23,6 +23,7 @@ from django.utils.html import escape
 
 from signatories.models import Action, Participant
 from tracker.models import DatePrecision, Treaty
+from tracker.rules import Status
 from tracker.selectors import treaty_status
 
 FEED_LENGTH = 50
@@ -82,7 +83,9 @@ class ActionsFeed(Feed):
 
     def item_title(self, action: Action) -> str:
         what = action.get_kind_display().lower()
-        return f"{action.participant.name}: {what} of the {action.treaty.short_title} ({action.date.isoformat()})"
+        on_or_before = action.date_precision == DatePrecision.ON_OR_BEFORE
+        day = action_day(action) if on_or_before else action.date.isoformat()  # "on 2026-…" reads badly here
+        return f"{action.participant.name}: {what} of the {action.treaty.short_title} ({day})"
 
     def item_description(self, action: Action) -> str:
         parts = [f"{action.get_kind_display()} {action_day(action)}"]
@@ -152,17 +155,32 @@ def key_dates(treaty: Treaty) -> list[KeyDate]:
         )
     status = treaty_status(treaty)
     if status.entry_into_force_on:  # nothing while the threshold is not reached: the date is unknown
-        events.append(
-            KeyDate(
-                "entry-into-force",
-                status.entry_into_force_on,
-                f"Entry into force of the {name}",
-                f"The date is fixed: the {ordinal(treaty.threshold)} instrument was deposited on "
-                f"{status.threshold_reached_on.isoformat()}, and the {name} enters into force on the "
-                f"{ordinal(treaty.entry_into_force_delay_days)} day after it.",
-            )
-        )
+        events.append(entry_into_force_event(treaty, status))
     return events
+
+
+def entry_into_force_event(treaty: Treaty, status: Status) -> KeyDate:
+    """The day of entry into force, once fixed. Derived from an instrument dated only "on or
+    before", it is the latest day it can be: the event says so, rather than pass it for exact
+    (an all-day event still, on that latest day, as a calendar has no "by" date)."""
+    name, reached = treaty.short_title, status.threshold_reached_on.isoformat()
+    nth, delay = ordinal(treaty.threshold), ordinal(treaty.entry_into_force_delay_days)
+    if not status.entry_into_force_on_or_before:
+        return KeyDate(
+            "entry-into-force",
+            status.entry_into_force_on,
+            f"Entry into force of the {name}",
+            f"The date is fixed: the {nth} instrument was deposited on {reached}, and the {name} "
+            f"enters into force on the {delay} day after it.",
+        )
+    return KeyDate(
+        "entry-into-force",
+        status.entry_into_force_on,
+        f"Entry into force of the {name} (on or before this day)",
+        f"The {name} enters into force on or before {status.entry_into_force_on.isoformat()}: the {delay} "
+        f"day after the {nth} instrument, deposited on or before {reached} (an instrument is dated only "
+        "“on or before”), so it may be earlier.",
+    )
 
 
 def escape_text(value: str) -> str:

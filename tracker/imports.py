@@ -3,32 +3,43 @@
 Two formats, told apart by the header:
 
 1. ``participant,signature_date,action,action_date`` and optionally ``cn_reference``,
-   ``source_url``, ``confidence`` and ``note``; ISO dates.
+   ``source_url``, ``confidence``, ``note``, ``signature_date_precision`` and
+   ``action_date_precision`` (exact or on_or_before) and ``withdrawn_on``; ISO dates.
 2. The depositary's status table copied from a UNTC page: ``Participant``, ``Signature``
    and a column headed like "Ratification, Acceptance(A), Approval(AA), Accession(a)",
    with cells like ``25 Oct 2025`` and ``3 Mar 2026 a``.
 
 An import is all or nothing: every bad row is reported with its number and nothing is
-written. An empty cell means "no information" and deletes nothing; importing the same
-file twice changes nothing; a changed date updates the record, and the audit history
-names the file. Reads and writes are in bulk, so the number of queries does not grow with
-the number of rows.
+written. An empty cell means "no information" and deletes nothing (an empty
+``withdrawn_on`` never undoes a withdrawal); importing the same file twice changes
+nothing; a changed date updates the record, and the audit history names the file. A row
+that lists a withdrawn signature or instrument (same kind, same date), as the
+depositary's table may still do, is that action, left as it is: never a new one, which
+would count again. A participant may have several rows, one per instrument: a withdrawn
+one (with ``withdrawn_on``) and the one deposited after it, as the export writes them;
+its signature is on one of them. Reads and writes are in bulk, so the number of queries
+does not grow with the number of rows.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
-from signatories.models import SIGNATURE_VALUES, Action
+from signatories.models import SIGNATURE_VALUES, Action, Participant
 from signatories.selectors import ParticipantIndex
 from tracker.bulk import bulk_update
 from tracker.models import Confidence, Source, Treaty
+from tracker.rules import ActionKind
 from tracker.signals import bump_data_version, queue_alert_check
 from tracker.status_tables import ImportRow, parse_table
 
-UPDATABLE_FIELDS = ["kind", "date", "cn_reference", "confidence", "note"]
+UPDATABLE_FIELDS = ["kind", "date", "date_precision", "withdrawn_on", "cn_reference", "confidence", "note"]
+# The database's rule that a withdrawal is on or after the action's date.
+WITHDRAWAL_RULE = next(c for c in Action._meta.constraints if c.name == "action_withdrawal_after_action")
 
 
 class ImportRejected(Exception):
@@ -89,66 +100,174 @@ def row_number(problem: str) -> int:
     return int(problem.split(":", 1)[0].removeprefix("row "))
 
 
+class Wanted(NamedTuple):
+    """An action a row asks for, and the recorded action it would update (None: a new one).
+
+    ``main`` says the row's details (C.N., source, confidence, note) and its withdrawal
+    belong to this action: the row's deposit if there is one, else its signature.
+    """
+
+    action: Action | None
+    kind: ActionKind
+    day: date
+    precision: str  # empty: no information
+    row: ImportRow
+    main: bool
+
+    @property
+    def key(self) -> tuple[str, date]:
+        return (self.kind.value, self.day)
+
+    @property
+    def withdrawn_on(self) -> date | None:
+        return self.row.withdrawn_on if self.main else None
+
+    def lists_withdrawn(self) -> bool:
+        """Whether the row names a withdrawn action as it is recorded (same kind, same date)
+        and says nothing of its withdrawal, as the depositary's table may still list it: the
+        action then stays as it is, rather than taking details meant for a current one."""
+        recorded = self.action
+        return (
+            recorded is not None
+            and recorded.withdrawn_on is not None
+            and (recorded.kind, recorded.date) == self.key
+            and self.withdrawn_on is None
+        )
+
+    def withdrawn_after(self) -> date | None:
+        """The action's withdrawal once imported: the row's, else the recorded one."""
+        return self.withdrawn_on or (self.action.withdrawn_on if self.action else None)
+
+
 class ExistingActions:
-    """Each participant's signature and current (not withdrawn) deposit, read in one query."""
+    """Each participant's signature and deposits (withdrawn or not, by date), read in one query."""
 
     def __init__(self, treaty: Treaty):
         self.signatures: dict[int, Action] = {}
-        self.deposits: dict[int, Action] = {}
+        self.deposits: dict[int, list[Action]] = {}
         self.sources: dict[int, set[str]] = {}
-        for action in Action.objects.filter(treaty=treaty).prefetch_related("sources"):
+        for action in Action.objects.filter(treaty=treaty).prefetch_related("sources").order_by("date", "pk"):
             action.treaty = treaty  # clean() reads it; saves a query per action
             if action.kind in SIGNATURE_VALUES:
                 self.signatures[action.participant_id] = action
-            elif action.withdrawn_on is None:
-                self.deposits[action.participant_id] = action
+            else:
+                self.deposits.setdefault(action.participant_id, []).append(action)
             self.sources[action.pk] = {source.url for source in action.sources.all()}
 
 
 def plan_import(treaty: Treaty, rows: list[ImportRow]) -> ImportPlan:
-    """Compare each row with what is recorded, and validate every action it would write."""
+    """Compare each row with what is recorded, and validate every action it would write.
+
+    A participant may have several rows (an instrument withdrawn, then another deposited):
+    they are read together, since which recorded deposit a row updates depends on the others.
+    """
     plan, index, existing = ImportPlan(), ParticipantIndex(), ExistingActions(treaty)
-    first_row: dict[int, int] = {}
+    rows_of: dict[int, tuple[Participant, list[ImportRow]]] = {}
     for row in rows:
         participant = index.get(row.participant)
         if participant is None:
             plan.problems.append(f"row {row.line}: {index.unknown_message(row.participant)}")
             continue
-        if participant.pk in first_row:
-            plan.problems.append(f"row {row.line}: {participant} is already on row {first_row[participant.pk]}")
-            continue
-        first_row[participant.pk] = row.line
-        wanted = []
-        if row.signature_date:
-            wanted.append((existing.signatures.get(participant.pk), row.signature_kind, row.signature_date))
-        if row.deposit_date:
-            wanted.append((existing.deposits.get(participant.pk), row.deposit_kind, row.deposit_date))
-        for number, (action, kind, day) in enumerate(wanted, start=1):
-            # The row's details (C.N., source, confidence, note) belong to its last action:
-            # the deposit if there is one, else the signature.
-            details = row if number == len(wanted) else None
-            plan_action(plan, treaty, participant, action, kind, day, details, existing, row.line)
+        rows_of.setdefault(participant.pk, (participant, []))[1].append(row)
+    for participant, its_rows in rows_of.values():
+        wanted = wanted_signature(plan, participant, its_rows, existing)
+        wanted += wanted_deposits(plan, participant, its_rows, existing)
+        check_one_instrument_in_effect(plan, participant, wanted, existing)
+        for want in wanted:
+            if want.lists_withdrawn():
+                plan.unchanged += 1  # a withdrawn action the table still lists: not a new one
+            else:
+                plan_action(plan, treaty, participant, want, existing)
     return plan
 
 
-def plan_action(plan, treaty, participant, action, kind, day, details, existing, line) -> None:
+def wanted_signature(plan, participant, rows: list[ImportRow], existing: ExistingActions) -> list[Wanted]:
+    """The participant's signature, from the one row that gives it (there is one signature)."""
+    signed = [row for row in rows if row.signature_date]
+    for row in signed[1:]:
+        plan.problems.append(
+            f"row {row.line}: the signature of {participant} is already on row {signed[0].line}"
+        )
+    if not signed:
+        return []
+    row = signed[0]
+    recorded = existing.signatures.get(participant.pk)
+    main = not row.deposit_date  # the row's details and withdrawal are its deposit's, if any
+    return [Wanted(recorded, row.signature_kind, row.signature_date, row.signature_precision, row, main)]
+
+
+def wanted_deposits(plan, participant, rows: list[ImportRow], existing: ExistingActions) -> list[Wanted]:
+    """The participant's deposits, each with the recorded deposit it updates.
+
+    A row names the recorded deposit of the same kind and date, withdrawn or not. The
+    recorded deposit still in effect, if no row names it, is taken by a row that names none
+    (its date or kind was corrected): preferably one without a withdrawal, being in effect
+    like it; else the first. The other rows are new deposits.
+    """
+    recorded = existing.deposits.get(participant.pk, [])
+    by_key = {(action.kind, action.date): action for action in recorded}
+    first_line: dict[tuple[str, date], int] = {}
+    named: dict[int, Action | None] = {}  # by line
+    for row in (row for row in rows if row.deposit_date):
+        key = (row.deposit_kind.value, row.deposit_date)
+        if key in first_line:
+            plan.problems.append(
+                f"row {row.line}: this {key[0]} of {participant} is already on row {first_line[key]}"
+            )
+            continue
+        first_line[key] = row.line
+        named[row.line] = by_key.get(key)
+    claimed = {action.pk for action in named.values() if action is not None}
+    current = next((a for a in recorded if a.withdrawn_on is None and a.pk not in claimed), None)
+    unnamed = [row for row in rows if row.line in named and named[row.line] is None]
+    if current is not None and unnamed:
+        taker = next((row for row in unnamed if row.withdrawn_on is None), unnamed[0])
+        named[taker.line] = current
+    return [
+        Wanted(named[row.line], row.deposit_kind, row.deposit_date, row.deposit_precision, row, True)
+        for row in rows
+        if row.line in named
+    ]
+
+
+def check_one_instrument_in_effect(plan, participant, wanted: list[Wanted], existing) -> None:
+    """A participant has at most one deposit not withdrawn (a constraint): report each row
+    that would give it a second one, naming the first."""
+    updated = {want.action.pk for want in wanted if want.action is not None}
+    recorded = existing.deposits.get(participant.pk, [])
+    kept = [a for a in recorded if a.withdrawn_on is None and a.pk not in updated]
+    first = f"the {kept[0].kind} of {kept[0].date} already recorded" if kept else None
+    for want in wanted:
+        if want.kind.value in SIGNATURE_VALUES or want.withdrawn_after() is not None:
+            continue
+        this = f"the {want.kind.value} of {want.day} on row {want.row.line}"
+        if first is None:
+            first = this
+            continue
+        plan.problems.append(
+            f"row {want.row.line}: {participant} would have two instruments in effect, {first} and {this}; "
+            "give withdrawn_on for the one that was withdrawn"
+        )
+
+
+def plan_action(plan, treaty, participant, wanted: Wanted, existing) -> None:
     """Add to ``plan`` the creation or update of one action, if valid."""
-    is_new = action is None
+    action, is_new = wanted.action, wanted.action is None
     if is_new:
-        action = Action(treaty=treaty, participant=participant, kind=kind.value, date=day)
+        action = Action(treaty=treaty, participant=participant, kind=wanted.kind.value, date=wanted.day)
         action.confidence = Confidence.DEPOSITARY
     before = {name: getattr(action, name) for name in UPDATABLE_FIELDS}
-    action.kind, action.date = kind.value, day
+    action.kind, action.date = wanted.kind.value, wanted.day
+    action.date_precision = wanted.precision or action.date_precision  # empty: keep it (a new one: exact)
+    action.withdrawn_on = wanted.withdrawn_on or action.withdrawn_on  # empty: keep it
+    details = wanted.row if wanted.main else None
     if details is not None:
         action.cn_reference = details.cn_reference or action.cn_reference
         action.confidence = details.confidence or action.confidence
         action.note = details.note or action.note
-    try:
-        # Uniqueness holds by construction (one signature and one deposit per participant
-        # and file); the foreign keys are known to exist. Skipping them saves a query a row.
-        action.full_clean(exclude=["treaty", "participant"], validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        plan.problems.append(f"row {line}: {' '.join(error.messages)}")
+    problems = validation_problems(action)
+    if problems:
+        plan.problems.append(f"row {wanted.row.line}: {' '.join(problems)}")
         return
     new_source = details is not None and details.source_url and (
         is_new or details.source_url not in existing.sources.get(action.pk, set())
@@ -163,14 +282,31 @@ def plan_action(plan, treaty, participant, action, kind, day, details, existing,
         plan.unchanged += 1
 
 
+def validation_problems(action: Action) -> list[str]:
+    """What the model's rules find wrong with ``action``, checked without a query."""
+    try:
+        # Uniqueness is checked by the plan (one signature, one deposit in effect per
+        # participant); the foreign keys are known to exist. Skipping them saves a query a row.
+        action.full_clean(exclude=["treaty", "participant"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        problems = error.messages
+    else:
+        problems = []
+    if action.withdrawn_on and action.date and action.withdrawn_on < action.date:
+        problems.append(WITHDRAWAL_RULE.violation_error_message)  # the constraint, which would need a query
+    return problems
+
+
 @transaction.atomic
 def apply_plan(plan: ImportPlan, *, user, reason: str) -> None:
     """Make the planned writes in bulk, each with its audit history record."""
-    if plan.create:
-        bulk_create_with_history(plan.create, Action, default_user=user, default_change_reason=reason)
+    # Updates first: a withdrawal they record frees the place of the deposit in effect
+    # that a new row creates (one per participant, a constraint checked row by row).
     if plan.update:
         bulk_update(plan.update, UPDATABLE_FIELDS)
         Action.history.bulk_history_create(plan.update, update=True, default_user=user, default_change_reason=reason)
+    if plan.create:
+        bulk_create_with_history(plan.create, Action, default_user=user, default_change_reason=reason)
     link_sources(plan.links, user=user, reason=reason)
     bump_data_version()  # bulk writes send no post_save signal…
     queue_alert_check()  # …so say what a saved action would have said

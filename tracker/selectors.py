@@ -2,10 +2,8 @@
 
 from datetime import date
 
-from django.core.cache import cache
-
-from tracker import rules
-from tracker.models import Treaty
+from tracker import dataversion, rules, safe_cache
+from tracker.models import DatePrecision, Treaty
 
 # The keys of the status object, in the order `treaty_status --json` and the API print them.
 STATUS_KEYS = (
@@ -23,8 +21,11 @@ STATUS_KEYS = (
     "signature_closes_on",
     "days_until_signature_closes",
     "days_until_entry_into_force",
+    # Added after the keys above, which outside scripts pin: whether each derived date is
+    # "exact" or only "on_or_before" (the real day may be earlier); null with no date.
+    "threshold_reached_precision",
+    "entry_into_force_precision",
 )
-DATA_VERSION_KEY = "tracker:data-version"
 
 
 def action_records(treaty: Treaty) -> list[rules.ActionRecord]:
@@ -32,7 +33,7 @@ def action_records(treaty: Treaty) -> list[rules.ActionRecord]:
     from signatories.models import Action, Participant
 
     rows = Action.objects.filter(treaty=treaty).values_list(
-        "participant__slug", "kind", "date", "participant__kind", "withdrawn_on"
+        "participant__slug", "kind", "date", "participant__kind", "withdrawn_on", "date_precision"
     )
     return [
         rules.ActionRecord(
@@ -41,14 +42,22 @@ def action_records(treaty: Treaty) -> list[rules.ActionRecord]:
             on=day,
             is_reio=participant_kind == Participant.Kind.REIO,
             withdrawn_on=withdrawn_on,
+            on_or_before=precision == DatePrecision.ON_OR_BEFORE,
         )
-        for slug, kind, day, participant_kind, withdrawn_on in rows
+        for slug, kind, day, participant_kind, withdrawn_on, precision in rows
     ]
 
 
 def treaty_status(treaty: Treaty, as_of: date | None = None) -> rules.Status:
     """The status of ``treaty`` on ``as_of`` (default: today in the treaty's time zone)."""
     return rules.status_as_of(treaty.rule, action_records(treaty), as_of or treaty.local_date())
+
+
+def precision(day: date | None, on_or_before: bool) -> str | None:
+    """A derived date's precision as the JSON gives it, in ``DatePrecision``'s values."""
+    if day is None:
+        return None
+    return (DatePrecision.ON_OR_BEFORE if on_or_before else DatePrecision.EXACT).value
 
 
 def status_dict(treaty: Treaty, status: rules.Status) -> dict:
@@ -72,39 +81,35 @@ def status_dict(treaty: Treaty, status: rules.Status) -> dict:
         "signature_closes_on": iso(status.signature_closes_on),
         "days_until_signature_closes": status.days_until_signature_closes,
         "days_until_entry_into_force": status.days_until_entry_into_force,
+        "threshold_reached_precision": precision(
+            status.threshold_reached_on, status.threshold_reached_on_or_before
+        ),
+        "entry_into_force_precision": precision(status.entry_into_force_on, status.entry_into_force_on_or_before),
     }
 
 
 def data_version() -> str:
-    """A token that changes whenever a treaty, participant or action changes.
-
-    It reads "<random>:<unix time of the change>"; a fresh cache starts from the time of
-    the latest change in the database.
-    """
-
-    def initial() -> str:
-        changed = last_changed()
-        return f"initial:{changed.timestamp() if changed else 0:.0f}"
-
-    return cache.get_or_set(DATA_VERSION_KEY, initial, timeout=None)
+    """The data version as stored now (see tracker.dataversion)."""
+    return dataversion.data_version()
 
 
 def data_changed_at(version: str | None = None) -> int:
     """When the data last changed, as a Unix time, from the data version."""
-    try:
-        return int(float((version or data_version()).rsplit(":", 1)[1]))
-    except (IndexError, ValueError):
-        return 0
+    return dataversion.changed_at(version or dataversion.current_version())
 
 
-def cached_status_dict(treaty: Treaty, as_of: date | None = None) -> dict:
-    """``status_dict`` through the cache; any write to the data makes older entries unreachable."""
+def cached_status_dict(treaty: Treaty, as_of: date | None = None, *, fresh: bool = False) -> dict:
+    """``status_dict`` through the cache; any write to the data makes older entries unreachable.
+
+    ``fresh`` computes it from the records (a client's ``Cache-Control: no-cache``) and
+    stores the result for the others.
+    """
     as_of = as_of or treaty.local_date()
-    key = f"tracker:status:{treaty.slug}:{as_of.isoformat()}:{data_version()}"
-    found = cache.get(key)
+    key = f"tracker:status:{treaty.slug}:{as_of.isoformat()}:{dataversion.current_version()}"
+    found = None if fresh else safe_cache.get(key)
     if found is None:
         found = status_dict(treaty, treaty_status(treaty, as_of))
-        cache.set(key, found, timeout=24 * 60 * 60)
+        safe_cache.set(key, found, timeout=24 * 60 * 60)
     return found
 
 

@@ -9,24 +9,41 @@ from datetime import date
 
 from signatories.models import Action, Participant
 from tracker import rules
-from tracker.models import Source, Treaty
+from tracker.models import DatePrecision, Source, Treaty
 
 CONFIDENCE_RANK = {"depositary": 0, "official": 1, "press": 2}
 
 
 @dataclass
 class ParticipantRow:
-    """One participant's standing under a treaty on a date."""
+    """One participant's standing under a treaty on a date.
+
+    ``signature`` is its signature in effect (simple or definitive), ``deposit`` its
+    instrument in effect: a deposit, or the definitive signature itself, which is consent
+    to be bound. ``entry_into_force_on_or_before`` says that ``entry_into_force_on`` is
+    only the latest day it can be.
+    """
 
     participant: Participant
     status: rules.ParticipantStatus
     signature: Action | None = None
     deposit: Action | None = None
     entry_into_force_on: date | None = None
+    entry_into_force_on_or_before: bool = False
 
     @property
     def actions(self) -> list[Action]:
-        return [a for a in (self.signature, self.deposit) if a is not None]
+        # A definitive signature is both the signature and the instrument: list it once.
+        found = [a for a in (self.signature, self.deposit) if a is not None]
+        return found[:1] if len(found) == 2 and found[0] is found[1] else found
+
+    @property
+    def entry_into_force_precision(self) -> str | None:
+        """``entry_into_force_on``'s precision in ``DatePrecision``'s values; None without it."""
+        if self.entry_into_force_on is None:
+            return None
+        on_or_before = self.entry_into_force_on_or_before
+        return (DatePrecision.ON_OR_BEFORE if on_or_before else DatePrecision.EXACT).value
 
     @property
     def confidence(self) -> str:
@@ -67,36 +84,47 @@ def snapshot(treaty: Treaty, as_of: date) -> Snapshot:
     )
     records = [record_of(action) for action in actions]
     status = rules.status_as_of(treaty.rule, records, as_of)
-    signatures: dict[int, Action] = {}
-    deposits: dict[int, Action] = {}
-    for action in actions:
-        if action.date > as_of:
-            continue
-        if action.is_signature:
-            signatures[action.participant_id] = action
-        elif action.withdrawn_on is None or action.withdrawn_on > as_of:
-            deposits[action.participant_id] = action
-    rows = []
-    for participant in participants:
-        signature, deposit = signatures.get(participant.pk), deposits.get(participant.pk)
-        standing = rules.participant_status(status, participant.slug, signature is not None, deposit is not None)
-        rows.append(
-            ParticipantRow(
-                participant=participant,
-                status=standing,
-                signature=signature,
-                deposit=deposit,
-                entry_into_force_on=status.entry_into_force_for.get(participant.slug) if deposit else None,
-            )
-        )
+    signatures = first_in_effect((a for a in actions if a.is_signature), as_of)
+    instruments = first_in_effect((a for a in actions if a.binds), as_of)
+    rows = [row_of(participant, status, signatures, instruments) for participant in participants]
     return Snapshot(treaty, as_of, status, rows, rules.timeline(treaty.rule, records, as_of))
 
 
+def first_in_effect(actions, as_of: date) -> dict[int, Action]:
+    """Each participant's earliest action among ``actions`` in effect on ``as_of``, by id.
+
+    The earliest (then the first recorded), as the rules take a participant's instrument,
+    rather than whichever the query happened to list last.
+    """
+    found: dict[int, Action] = {}
+    for action in sorted(actions, key=lambda a: (a.date, a.pk)):
+        if action.in_effect_on(as_of):
+            found.setdefault(action.participant_id, action)
+    return found
+
+
+def row_of(
+    participant: Participant, status: rules.Status, signatures: dict[int, Action], instruments: dict[int, Action]
+) -> ParticipantRow:
+    """One participant's row: its standing and dates from the status, its actions shown."""
+    key = participant.slug
+    return ParticipantRow(
+        participant=participant,
+        status=rules.participant_status(status, key, key in status.signed, key in status.with_instrument),
+        signature=signatures.get(participant.pk),
+        deposit=instruments.get(participant.pk),
+        entry_into_force_on=status.entry_into_force_for.get(key),
+        entry_into_force_on_or_before=key in status.entry_into_force_on_or_before_for,
+    )
+
+
 def record_of(action: Action) -> rules.ActionRecord:
+    """An action as the rules engine reads it, with its withdrawal and its date's precision."""
     return rules.ActionRecord(
         participant=action.participant.slug,
         kind=rules.ActionKind(action.kind),
         on=action.date,
         is_reio=action.participant.is_reio,
         withdrawn_on=action.withdrawn_on,
+        on_or_before=action.on_or_before,
     )

@@ -1,8 +1,9 @@
 """Reading status tables (CSV) into plain rows, with no database access.
 
 ``parse_table`` detects the format from the header and returns one ``ImportRow`` per
-participant row, or a problem ("row N: reason") for each row it cannot read. The CSV
-export writes format 1, which this module reads back.
+row, or a problem ("row N: reason") for each row it cannot read. A participant may have
+several rows (an instrument withdrawn, then another): the import reads them together.
+The CSV export writes format 1, which this module reads back.
 """
 
 import csv
@@ -17,9 +18,18 @@ from django.core.validators import URLValidator
 from tracker.rules import DEPOSIT_KINDS, ActionKind
 
 FORMAT_1_REQUIRED = ["participant", "signature_date", "action", "action_date"]
-FORMAT_1_OPTIONAL = ["cn_reference", "source_url", "confidence", "note"]
+# The two precision columns say whether signature_date and action_date are exact or only
+# the latest day it can have been ("on_or_before"); the export writes them so that a
+# derived date read back keeps its precision. withdrawn_on is the day the row's deposit,
+# or its signature when there is no deposit, was withdrawn: the export writes it so that
+# a withdrawn instrument still counts, as it did, for the days before its withdrawal.
+FORMAT_1_OPTIONAL = [
+    "cn_reference", "source_url", "confidence", "note", "signature_date_precision", "action_date_precision",
+    "withdrawn_on",
+]  # fmt: skip
 FORMAT_1_COLUMNS = FORMAT_1_REQUIRED + FORMAT_1_OPTIONAL
 CONFIDENCES = ("depositary", "official", "press")
+PRECISIONS = ("exact", "on_or_before")  # tracker.models.DatePrecision's values
 # Values of the `action` column: the instruments, and a definitive signature.
 ACTION_VALUES = {kind.value: kind for kind in DEPOSIT_KINDS} | {
     ActionKind.DEFINITIVE_SIGNATURE.value: ActionKind.DEFINITIVE_SIGNATURE
@@ -38,7 +48,12 @@ UNTC_CELL = re.compile(r"^(?P<day>\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{4})(?:\s+(?P<s
 
 @dataclass
 class ImportRow:
-    """One participant's row, in either format."""
+    """One participant's row, in either format. An empty precision, or no ``withdrawn_on``,
+    is no information: it changes nothing recorded.
+
+    ``withdrawn_on`` belongs to the row's deposit, or to its signature when there is none,
+    like the C.N. reference, source, confidence and note.
+    """
 
     line: int
     participant: str
@@ -50,6 +65,9 @@ class ImportRow:
     source_url: str = ""
     confidence: str = ""
     note: str = ""
+    signature_precision: str = ""
+    deposit_precision: str = ""
+    withdrawn_on: date | None = None
 
 
 class RowError(ValueError):
@@ -72,8 +90,8 @@ def parse_table(text: str, default_source: str = "") -> tuple[list[ImportRow], l
         read_row, problems = read_untc_row, []
     else:
         return [], [
-            "row 1: unrecognised header; expected participant,signature_date,action,action_date[,cn_reference,"
-            "source_url,confidence,note] or the depositary's Participant,Signature,Ratification… columns"
+            f"row 1: unrecognised header; expected {','.join(FORMAT_1_REQUIRED)}"
+            f"[,{','.join(FORMAT_1_OPTIONAL)}] or the depositary's Participant,Signature,Ratification… columns"
         ]
     if problems:
         return [], problems
@@ -111,14 +129,19 @@ def read_format_1(line: int, columns: list[str], cells: list[str], default_sourc
         raise RowError(f"{len(cells)} cells for {len(columns)} columns")
     row = ImportRow(line=line, participant=required(values, "participant"))
     row.signature_date = iso_date(values["signature_date"], "signature_date")
+    row.signature_precision = precision(values, "signature_date_precision", row.signature_date)
     action, action_date = values["action"], iso_date(values["action_date"], "action_date")
     if bool(action) != bool(action_date):
         raise RowError("action and action_date go together: give both or neither")
+    action_precision = precision(values, "action_date_precision", action_date)
     if action:
         kind = ACTION_VALUES.get(action.lower())
         if kind is None:
             raise RowError(f"action {action!r} is not one of {', '.join(ACTION_VALUES)}")
-        set_action(row, kind, action_date)
+        set_action(row, kind, action_date, action_precision)
+    row.withdrawn_on = iso_date(values.get("withdrawn_on", ""), "withdrawn_on")
+    if row.withdrawn_on and not (row.signature_date or row.deposit_date):
+        raise RowError("withdrawn_on is given without a signature or an action to withdraw")
     row.cn_reference, row.note = values.get("cn_reference", ""), values.get("note", "")
     row.source_url = url(values.get("source_url", ""))
     row.confidence = values.get("confidence", "").lower()
@@ -143,14 +166,24 @@ def read_untc_row(line: int, columns: list[str], cells: list[str], default_sourc
     return row
 
 
-def set_action(row: ImportRow, kind: ActionKind, day: date) -> None:
+def set_action(row: ImportRow, kind: ActionKind, day: date, day_precision: str = "") -> None:
     """Put the action column's value in the row: a deposit, or a definitive signature."""
     if kind is ActionKind.DEFINITIVE_SIGNATURE:
         if row.signature_date:
             raise RowError("a definitive signature cannot come with a separate signature date")
-        row.signature_kind, row.signature_date = kind, day
+        row.signature_kind, row.signature_date, row.signature_precision = kind, day, day_precision
     else:
-        row.deposit_kind, row.deposit_date = kind, day
+        row.deposit_kind, row.deposit_date, row.deposit_precision = kind, day, day_precision
+
+
+def precision(values: dict[str, str], column: str, day: date | None) -> str:
+    """A precision column's value: exact, on_or_before, or empty (no information)."""
+    value = values.get(column, "").lower()
+    if value and value not in PRECISIONS:
+        raise RowError(f"{column} {value!r} is not one of {', '.join(PRECISIONS)}")
+    if value and day is None:
+        raise RowError(f"{column} {value!r} is given without the date it qualifies")
+    return value
 
 
 def required(values: dict[str, str], name: str) -> str:

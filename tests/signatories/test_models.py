@@ -116,14 +116,45 @@ def test_a_withdrawal_before_its_deposit_is_refused(treaty, france):
             date=date(2026, 2, 1),
             withdrawn_on=date(2026, 1, 1),
         )
-    assert "on or after its deposit" in str(error.value)
+    assert "can only be withdrawn on or after its date" in str(error.value)
 
 
-def test_a_signature_cannot_be_withdrawn(treaty, france):
+@pytest.mark.parametrize("kind", [ActionKind.SIGNATURE, ActionKind.DEFINITIVE_SIGNATURE])
+def test_a_signature_can_be_withdrawn_on_or_after_its_date(treaty, france, kind):
+    signed = record_action(
+        treaty=treaty, participant=france, kind=kind, date=date(2025, 10, 25), withdrawn_on=date(2026, 1, 1)
+    )
+    assert signed.history.get().withdrawn_on == date(2026, 1, 1)  # the audit history keeps it too
+
+
+def test_the_database_refuses_a_withdrawal_before_the_signature_that_skipped_validation(treaty, france):
     with pytest.raises(IntegrityError), transaction.atomic():
         Action.objects.create(
-            treaty=treaty, participant=france, kind="signature", date=date(2025, 10, 25), withdrawn_on=date(2026, 1, 1)
+            treaty=treaty, participant=france, kind="signature", date=date(2025, 10, 25), withdrawn_on=date(2025, 10, 24)
         )
+
+
+# (case, kind, withdrawn on, day, in effect that day, consent to be bound)
+IN_EFFECT_CASES = [
+    ("a signature the day before it is made", "signature", None, "2025-10-24", False, False),
+    ("a signature on its day", "signature", None, "2025-10-25", True, False),
+    ("a signature the day before its withdrawal", "signature", "2026-01-01", "2025-12-31", True, False),
+    ("a signature on the day of its withdrawal", "signature", "2026-01-01", "2026-01-01", False, False),
+    ("a definitive signature binds", "definitive_signature", None, "2026-01-01", True, True),
+    ("a ratification binds until its withdrawal", "ratification", "2026-01-01", "2025-12-31", True, True),
+]
+
+
+@pytest.mark.parametrize(
+    "kind, withdrawn_on, day, in_effect, binds", [c[1:] for c in IN_EFFECT_CASES], ids=[c[0] for c in IN_EFFECT_CASES]
+)
+def test_an_action_is_in_effect_from_its_date_until_the_day_before_its_withdrawal(
+    treaty, france, kind, withdrawn_on, day, in_effect, binds
+):
+    withdrawn = date.fromisoformat(withdrawn_on) if withdrawn_on else None
+    action = Action(treaty=treaty, participant=france, kind=kind, date=date(2025, 10, 25), withdrawn_on=withdrawn)
+    assert action.in_effect_on(date.fromisoformat(day)) is in_effect
+    assert action.binds is binds
 
 
 def test_a_malformed_cn_reference_is_refused(treaty, france):

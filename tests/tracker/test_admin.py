@@ -1,6 +1,7 @@
 """The treaty admin: its computed status, its actions, the rule only superusers change,
 and the upload of status tables."""
 
+import re
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.html import escape
 
 from signatories.models import Action, DomesticStep, Participant
+from signatories.services import record_action
 from tests.admin_forms import change_form_data
 from tracker import imports
 from tracker.admin import SourceAdmin
@@ -53,6 +55,52 @@ def test_a_treatys_page_shows_the_status_the_rules_engine_computes(admin_client,
     assert stat(html, "in_force") == "no"
     assert stat(html, "entry_into_force_on") == "—"
     assert stat(html, "days_until_signature_closes") == "39"
+
+
+def stat_text(html: str, key: str) -> str:
+    """The text of a status cell, markup left out."""
+    start = html.index(f'data-stat="{key}">') + len(f'data-stat="{key}">')
+    return re.sub(r"<[^>]+>", "", html[start : html.index("</td>", start)])
+
+
+def forty_ratifications(treaty, last_day: date, precision: str) -> None:
+    """Made up for the tests: 39 States that signed ratify on 2026-02-02, the 40th on ``last_day``."""
+    states = Participant.objects.filter(actions__treaty=treaty, kind="state").distinct().order_by("name")[:40]
+    for number, state in enumerate(states):
+        last = number == 39
+        record_action(
+            treaty=treaty,
+            participant=state,
+            kind="ratification",
+            date=last_day if last else date(2026, 2, 2),
+            date_precision=precision if last else "exact",
+        )
+
+
+def test_a_treatys_page_gives_the_derived_dates_as_on_or_before_when_an_instrument_is(admin_client, seeded):
+    forty_ratifications(seeded, date(2026, 10, 1), "on_or_before")
+    html = admin_client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+    assert stat_text(html, "threshold_reached_on") == "on or before 2026-10-01"
+    assert stat_text(html, "entry_into_force_on") == "on or before 2026-12-30"
+    assert stat_text(html, "days_until_entry_into_force") == "at most 38"
+    # Not in force by the latest date yet; it may be already.
+    assert stat_text(html, "in_force") == "not known yet: by 2026-12-30 at the latest"
+    assert 'class="upper-bound" title="An instrument it follows from is dated only' in html
+
+
+def test_a_treatys_page_gives_exact_derived_dates_as_they_are(admin_client, seeded):
+    forty_ratifications(seeded, date(2026, 10, 1), "exact")
+    html = admin_client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+    assert stat_text(html, "entry_into_force_on") == "2026-12-30"
+    assert (stat_text(html, "in_force"), stat_text(html, "days_until_entry_into_force")) == ("no", "38")
+    assert "upper-bound" not in html.split('class="treaty-status"')[1].split("</table>")[0]
+
+
+def test_a_treaty_in_force_by_its_latest_possible_date_is_in_force_on_its_page(admin_client, seeded):
+    forty_ratifications(seeded, date(2026, 3, 2), "on_or_before")
+    html = admin_client.get(CHANGE_URL.format(seeded.pk)).content.decode()
+    assert stat_text(html, "entry_into_force_on") == "on or before 2026-05-31"
+    assert stat_text(html, "in_force") == "yes"
 
 
 def test_a_treatys_page_lists_every_action_under_it_in_a_bounded_number_of_queries(

@@ -224,6 +224,7 @@ def test_the_treaty_participants_are_the_67_signatories_with_their_standing(seed
         "instrument_date": None,
         "date_precision": "exact",
         "entry_into_force_for_it": None,
+        "entry_into_force_for_it_precision": None,
         "confidence": "depositary",
         "cn_reference": None,
         "sources": [UNTC],
@@ -274,8 +275,8 @@ def test_the_treaty_participants_as_csv_have_the_header_and_austria_s_row(seeded
     )
     assert csv_header(response) == [
         "participant", "slug", "iso3", "un_regional_group", "status", "signature_type", "signature_date",
-        "instrument", "instrument_date", "date_precision", "entry_into_force_for_it", "confidence",
-        "cn_reference", "sources", "note",
+        "instrument", "instrument_date", "date_precision", "entry_into_force_for_it",
+        "entry_into_force_for_it_precision", "confidence", "cn_reference", "sources", "note",
     ]  # fmt: skip
     rows = {row["participant"]: row for row in csv_rows(response)}
     assert len(rows) == SIGNATURES

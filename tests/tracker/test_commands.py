@@ -35,6 +35,8 @@ def test_treaty_status_json_prints_exactly_the_pinned_keys(seeded):
         "signature_closes_on": "2026-12-31",
         "days_until_signature_closes": 39,
         "days_until_entry_into_force": None,
+        "threshold_reached_precision": None,
+        "entry_into_force_precision": None,
     }
 
 

@@ -47,7 +47,8 @@ def test_the_csv_header_names_the_columns_in_order(seeded, client):
     header = response.content.decode().split("\r\n")[0]
     assert header == (
         "participant,iso3,un_regional_group,status,signature_type,signature_date,instrument,"
-        "instrument_date,date_precision,entry_into_force_for_it,confidence,cn_reference,sources,note"
+        "instrument_date,date_precision,entry_into_force_for_it,entry_into_force_for_it_precision,confidence,"
+        "cn_reference,sources,note"
     )
 
 
@@ -74,6 +75,7 @@ def test_the_csv_lists_austria_as_signed_in_hanoi_on_25_october_2025(seeded, cli
         "instrument_date": "",
         "date_precision": "exact",
         "entry_into_force_for_it": "",
+        "entry_into_force_for_it_precision": "",
         "confidence": "depositary",
         "cn_reference": "",
         "sources": UNTC,
@@ -139,7 +141,48 @@ def test_participants_are_in_force_for_it_90_days_after_the_fortieth_deposit(see
     deposits = deposit_for_forty_signatories(seeded, day=date(2026, 6, 1))
     row = get_csv(client)[deposits[0].participant.name]
     assert (row["status"], row["entry_into_force_for_it"]) == ("in_force", "2026-08-30")
+    assert row["entry_into_force_for_it_precision"] == "exact"
     assert get_csv(client, as_of="2026-08-29")[deposits[0].participant.name]["status"] == "deposited"
+
+
+def forty_deposits_the_last_on_or_before(treaty) -> list[Action]:
+    """Made up for the tests: 39 ratifications on 1 June 2026 and a 40th known only as "on or
+    before" 15 June, so that the threshold may have been reached on any day up to 15 June."""
+    deposits = deposit_for_forty_signatories(treaty, day=date(2026, 6, 1))
+    Action.objects.filter(pk=deposits[-1].pk).update(date=date(2026, 6, 15), date_precision=DatePrecision.ON_OR_BEFORE)
+    return deposits
+
+
+def test_a_date_of_entry_into_force_derived_from_an_on_or_before_date_is_on_or_before(seeded, client):
+    deposits = forty_deposits_the_last_on_or_before(seeded)
+    # Made up: an exactly dated later joiner, a signatory that had not deposited.
+    later = Participant.objects.filter(actions__treaty=seeded, kind=Participant.Kind.STATE).exclude(
+        pk__in=[d.participant_id for d in deposits]
+    ).order_by("name")[0]
+    record_action(treaty=seeded, participant=later, kind="ratification", date=date(2026, 10, 1))
+    rows = get_csv(client)
+    first, last = rows[deposits[0].participant.name], rows[deposits[-1].participant.name]
+    for row in (first, last):
+        assert (row["entry_into_force_for_it"], row["entry_into_force_for_it_precision"]) == ("2026-09-13", "on_or_before")
+    assert last["date_precision"] == "on_or_before" and first["date_precision"] == "exact"
+    assert (rows[later.name]["entry_into_force_for_it"], rows[later.name]["entry_into_force_for_it_precision"]) == (
+        "2026-10-31",
+        "exact",  # 30 days after its own exact date, later than the general date however early that was
+    )
+    status = get_json(client)["status"]
+    assert (status["entry_into_force_on"], status["entry_into_force_precision"]) == ("2026-09-13", "on_or_before")
+    assert (status["threshold_reached_on"], status["threshold_reached_precision"]) == ("2026-06-15", "on_or_before")
+
+
+def test_a_definitive_signature_is_a_signature_and_an_instrument(seeded, client):
+    deposit_for_forty_signatories(seeded, day=date(2026, 6, 1))
+    germany = Participant.objects.get(name="Germany")  # made up: Germany has not signed
+    record_action(treaty=seeded, participant=germany, kind="definitive_signature", date=date(2026, 7, 1))
+    row = get_json(client)["participants"]
+    row = next(r for r in row if r["participant"] == "Germany")
+    assert (row["signature_type"], row["signature_date"]) == ("definitive_signature", "2026-07-01")
+    assert (row["instrument"], row["instrument_date"]) == ("definitive_signature", "2026-07-01")
+    assert (row["status"], row["entry_into_force_for_it"]) == ("in_force", "2026-08-30")
 
 
 def test_the_european_union_has_empty_codes_and_group(seeded, client):

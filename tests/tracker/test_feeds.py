@@ -58,9 +58,10 @@ def events(text: str) -> list[dict[str, str]]:
     return found
 
 
-def deposit_for_forty_signatories(treaty, first_day: date, last_day: date) -> list:
+def deposit_for_forty_signatories(treaty, first_day: date, last_day: date, last_precision="exact") -> list:
     """Made up for the tests: ratifications by 40 States that signed (not the EU, whose
-    instrument would not count), 39 on ``first_day`` and the 40th on ``last_day``."""
+    instrument would not count), 39 on ``first_day`` and the 40th on ``last_day``, dated
+    with ``last_precision``."""
     signers = (
         Participant.objects.filter(actions__treaty=treaty, kind=Participant.Kind.STATE)
         .distinct()
@@ -68,7 +69,11 @@ def deposit_for_forty_signatories(treaty, first_day: date, last_day: date) -> li
     )
     return [
         record_action(
-            treaty=treaty, participant=p, kind="ratification", date=first_day if i < 39 else last_day
+            treaty=treaty,
+            participant=p,
+            kind="ratification",
+            date=first_day if i < 39 else last_day,
+            date_precision="exact" if i < 39 else last_precision,
         )
         for i, p in enumerate(signers)
     ]
@@ -157,6 +162,17 @@ def test_an_entry_describes_the_date_confidence_reference_and_note(seeded, clien
     assert "Reported by the foreign ministry" in summary
     assert entry.findtext(f"{ATOM}published").startswith("2026-11-22T")
     assert entry.findtext(f"{ATOM}updated").startswith("2026-11-22T")
+
+
+def test_an_entry_titled_with_a_date_known_only_on_or_before_says_so(seeded, client):
+    austria = Participant.objects.get(name="Austria")
+    # Made up for the test.
+    record_action(
+        treaty=seeded, participant=austria, kind="ratification", date=date(2026, 2, 1),
+        date_precision=DatePrecision.ON_OR_BEFORE,
+    )  # fmt: skip
+    title = atom_entries(client)[0].findtext(f"{ATOM}title")
+    assert title == "Austria: ratification of the Hanoi Convention (on or before 2026-02-01)"
 
 
 def test_a_note_that_looks_like_markup_is_escaped_as_html(seeded, client):
@@ -248,6 +264,19 @@ def test_the_calendar_has_entry_into_force_90_days_after_the_fortieth_deposit(se
     assert event["DTSTART;VALUE=DATE"] == in_force.strftime("%Y%m%d")
     assert event["UID"] == f"entry-into-force-{in_force:%Y%m%d}-hanoi-convention@treaty-tracker"
     assert "fixed: the 40th instrument was deposited on 2026-06-10" in event["DESCRIPTION"]
+
+
+def test_an_entry_into_force_derived_from_an_on_or_before_date_says_on_or_before(seeded, client):
+    deposit_for_forty_signatories(seeded, date(2026, 5, 4), date(2026, 6, 10), DatePrecision.ON_OR_BEFORE)
+    text = calendar(client)
+    event = next(e for e in events(text) if e["UID"].startswith("entry-into-force-"))
+    # Still an all-day event, on the latest day it can be: 90 days after 2026-06-10.
+    assert (event["DTSTART;VALUE=DATE"], event["DTEND;VALUE=DATE"]) == ("20260908", "20260909")
+    assert event["SUMMARY"] == "Entry into force of the Hanoi Convention (on or before this day)"
+    assert event["DESCRIPTION"].startswith("The Hanoi Convention enters into force on or before 2026-09-08: ")
+    assert "deposited on or before 2026-06-10" in event["DESCRIPTION"]
+    assert "fixed" not in event["DESCRIPTION"]
+    assert max(len(line) for line in text.encode("utf-8").split(b"\r\n")) <= 75
 
 
 def test_event_uids_are_stable_from_one_download_to_the_next(seeded, client):

@@ -107,7 +107,8 @@ def test_a_bad_file_is_rejected_whole_with_every_bad_row_and_nothing_is_written(
         "row 4: action_date '2026-02-30' is not a date of the form YYYY-MM-DD",
         "row 5: action and action_date go together: give both or neither",
         "row 6: Ratification on 2024-01-05 is before the treaty's adoption on 2024-12-24.",
-        "row 7: Austria is already on row 2",
+        "row 7: Austria would have two instruments in effect, the ratification of 2026-02-01 on row 2 and "
+        "the accession of 2026-03-01 on row 7; give withdrawn_on for the one that was withdrawn",
         "row 8: Signature on 2027-01-05 is in the future (today is 2026-11-22 in America/New_York). "
         "Signature on 2027-01-05 is after the signature deadline of 2026-12-31.",
         "row 9: source_url 'not a url' is not a URL",
@@ -172,3 +173,189 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(seeded):
     assert queries_for(range(0, 10), "small") == queries_for(range(10, 130), "large")
     assert queries_for(range(0, 10), "small-again") == queries_for(range(10, 130), "large-again")
     assert Action.objects.filter(participant__name__startswith="Testland").count() == 260
+
+
+PRECISE_HEADER = HEADER.rstrip("\n") + ",signature_date_precision,action_date_precision\n"
+UNTC_HEADER = 'Participant,Signature,"Ratification, Acceptance(A), Approval(AA), Accession(a), Succession(d)"\n'
+
+# (case, the file that deposited the instrument, the same instrument as a later file lists it)
+WITHDRAWN_LISTED_CASES = [
+    (
+        "our own format",
+        HEADER + "Austria,2025-10-25,ratification,2026-02-01,,,,\n",
+        HEADER + "Austria,2025-10-25,ratification,2026-02-01,C.N.9.2026.TREATIES-XVIII.16,,,Listed again\n",
+    ),
+    (
+        "the depositary's table",
+        UNTC_HEADER + "Austria,25 Oct 2025,1 Feb 2026\n",
+        UNTC_HEADER + "Austria,25 Oct 2025,1 Feb 2026\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "first, again", [c[1:] for c in WITHDRAWN_LISTED_CASES], ids=[c[0] for c in WITHDRAWN_LISTED_CASES]
+)
+def test_a_row_listing_a_withdrawn_instrument_is_that_instrument_left_unchanged(seeded, first, again):
+    from tracker.selectors import treaty_status
+
+    import_status(seeded, "first.csv", first)
+    # Made up for the test: Austria withdrew its (made-up) ratification.
+    Action.objects.filter(participant__name="Austria", kind="ratification").update(withdrawn_on=date(2026, 3, 1))
+    before = (Action.objects.count(), Action.history.count())
+    summary = import_status(seeded, "again.csv", again)
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 2)
+    assert (Action.objects.count(), Action.history.count()) == before
+    withdrawn = action("Austria", deposit=True)
+    assert (withdrawn.withdrawn_on, withdrawn.cn_reference, withdrawn.note) == (date(2026, 3, 1), "", "")
+    assert treaty_status(seeded).instruments_deposited == 0
+
+
+def test_a_row_listing_a_withdrawn_instrument_leaves_the_later_one_as_it_is(seeded):
+    import_status(seeded, "a.csv", HEADER + "Austria,,ratification,2026-02-01,,,,\n")
+    Action.objects.filter(participant__name="Austria", kind="ratification").update(withdrawn_on=date(2026, 3, 1))
+    import_status(seeded, "b.csv", HEADER + "Austria,,ratification,2026-05-01,,,,\n")
+    summary = import_status(seeded, "a.csv", HEADER + "Austria,,ratification,2026-02-01,,,,\n")
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 1)
+    dates = Action.objects.filter(participant__name="Austria", kind="ratification").order_by("date")
+    assert [(a.date, a.withdrawn_on) for a in dates] == [(date(2026, 2, 1), date(2026, 3, 1)), (date(2026, 5, 1), None)]
+
+
+def test_a_row_listing_a_withdrawn_signature_is_that_signature_left_unchanged(seeded):
+    # Made up for the test: Austria withdrew its (real) signature.
+    Action.objects.filter(participant__name="Austria", kind="signature").update(withdrawn_on=date(2026, 1, 1))
+    summary = import_status(seeded, "a.csv", HEADER + "Austria,2025-10-25,,,,,,A new note\n")
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 1)
+    signature = action("Austria")
+    assert (signature.withdrawn_on, signature.note != "A new note") == (date(2026, 1, 1), True)
+
+
+# (case, the rows imported one after the other, the deposit's precision after each)
+PRECISION_IMPORT_CASES = [
+    ("a new deposit takes the file's precision", ["Austria,,ratification,2026-02-01,,,,,,on_or_before"],
+     ["on_or_before"]),
+    ("a new deposit without one is exact", ["Austria,,ratification,2026-02-01,,,,,,"], ["exact"]),
+    ("an empty precision keeps the recorded one",
+     ["Austria,,ratification,2026-02-01,,,,,,on_or_before", "Austria,,ratification,2026-02-01,,,,,,"],
+     ["on_or_before", "on_or_before"]),
+    ("a precision given corrects the recorded one",
+     ["Austria,,ratification,2026-02-01,,,,,,on_or_before", "Austria,,ratification,2026-02-01,,,,,,exact"],
+     ["on_or_before", "exact"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "rows, precisions", [c[1:] for c in PRECISION_IMPORT_CASES], ids=[c[0] for c in PRECISION_IMPORT_CASES]
+)
+def test_the_precision_columns_set_each_dates_precision_and_an_empty_one_keeps_it(seeded, rows, precisions):
+    for number, (row, expected) in enumerate(zip(rows, precisions, strict=True)):
+        import_status(seeded, f"{number}.csv", PRECISE_HEADER + row + "\n")
+        assert action("Austria", deposit=True).date_precision == expected
+
+
+def test_a_definitive_signature_takes_the_action_dates_precision(seeded):
+    import_status(seeded, "s.csv", PRECISE_HEADER + "Saint Lucia,,definitive_signature,2026-04-10,,,,,,on_or_before\n")
+    signed = action("Saint Lucia")
+    assert (signed.kind, signed.date_precision) == ("definitive_signature", "on_or_before")
+
+
+@pytest.mark.parametrize(
+    "row, problem",
+    [
+        ("Austria,,ratification,2026-02-01,,,,,,sometimes", "action_date_precision 'sometimes' is not one of exact, on_or_before"),
+        ("Austria,,,,,,,,on_or_before,", "signature_date_precision 'on_or_before' is given without the date it qualifies"),
+    ],
+)
+def test_a_bad_precision_is_rejected_with_its_row(seeded, row, problem):
+    with pytest.raises(ImportRejected) as error:
+        import_status(seeded, "x.csv", PRECISE_HEADER + row + "\n")
+    assert error.value.problems == [f"row 2: {problem}"]
+
+
+WITHDRAWAL_HEADER = PRECISE_HEADER.rstrip("\n") + ",withdrawn_on\n"
+
+
+def deposits_of(name: str) -> list[tuple[str, date, date | None]]:
+    actions = Action.objects.filter(participant__name=name).exclude(kind="signature").order_by("date")
+    return [(a.kind, a.date, a.withdrawn_on) for a in actions]
+
+
+def test_withdrawn_on_withdraws_the_rows_deposit_or_its_signature_when_it_has_none(seeded):
+    # Made up for the test: Austria's ratification, withdrawn; Canada's signature, withdrawn.
+    text = WITHDRAWAL_HEADER + (
+        "Austria,2025-10-25,ratification,2026-02-01,,,,,,,2026-06-01\n"
+        "Canada,2025-10-25,,,,,,,,,2026-07-15\n"
+    )
+    summary = import_status(seeded, "w.csv", text)
+    assert (summary.created, summary.unchanged) == (2, 1)  # Austria's (seeded) signature is unchanged
+    assert deposits_of("Austria") == [("ratification", date(2026, 2, 1), date(2026, 6, 1))]
+    assert action("Austria").withdrawn_on is None
+    assert action("Canada").withdrawn_on == date(2026, 7, 15)
+
+
+def test_a_withdrawn_deposit_and_the_one_after_it_are_two_rows_and_two_records(seeded):
+    import_status(seeded, "a.csv", HEADER + "Austria,,ratification,2026-02-01,,,,\n")
+    # Made up: the recorded ratification is withdrawn and an accession follows, in one file.
+    text = WITHDRAWAL_HEADER + (
+        "Austria,,accession,2026-09-01,,,,,,,\n"
+        "Austria,2025-10-25,ratification,2026-02-01,,,,,,,2026-06-01\n"
+    )
+    summary = import_status(seeded, "b.csv", text)
+    assert (summary.created, summary.updated, summary.unchanged) == (1, 1, 1)
+    assert deposits_of("Austria") == [
+        ("ratification", date(2026, 2, 1), date(2026, 6, 1)),
+        ("accession", date(2026, 9, 1), None),
+    ]
+    assert import_status(seeded, "b.csv", text).unchanged == 3  # and again: nothing changes
+
+
+def test_an_empty_withdrawn_on_leaves_a_recorded_withdrawal_in_place(seeded):
+    import_status(seeded, "a.csv", WITHDRAWAL_HEADER + "Austria,,ratification,2026-02-01,,,,,,,2026-06-01\n")
+    summary = import_status(seeded, "b.csv", WITHDRAWAL_HEADER + "Austria,,ratification,2026-02-01,,,,,,,\n")
+    assert (summary.updated, summary.unchanged) == (0, 1)
+    assert deposits_of("Austria") == [("ratification", date(2026, 2, 1), date(2026, 6, 1))]
+
+
+def test_a_changed_withdrawal_date_updates_the_record(seeded):
+    import_status(seeded, "a.csv", WITHDRAWAL_HEADER + "Austria,,ratification,2026-02-01,,,,,,,2026-06-01\n")
+    import_status(seeded, "b.csv", WITHDRAWAL_HEADER + "Austria,,ratification,2026-02-01,,,,,,,2026-06-03\n")
+    assert deposits_of("Austria") == [("ratification", date(2026, 2, 1), date(2026, 6, 3))]
+
+
+@pytest.mark.parametrize(
+    "rows, problems",
+    [
+        (["Austria,,ratification,2026-02-01,,,,,,,1 June 2026"],
+         ["row 2: withdrawn_on '1 June 2026' is not a date of the form YYYY-MM-DD"]),
+        (["Austria,,,,,,,,,,2026-06-01"],
+         ["row 2: withdrawn_on is given without a signature or an action to withdraw"]),
+        (["Austria,,ratification,2026-02-01,,,,,,,2026-01-31"],
+         ["row 2: A signature or an instrument can only be withdrawn on or after its date."]),
+        (["Austria,,ratification,2026-02-01,,,,,,,2026-12-01"],
+         ["row 2: The withdrawal on 2026-12-01 is in the future."]),
+        (["Austria,2025-10-25,,,,,,,,,", "Austria,2025-10-26,ratification,2026-02-01,,,,,,,"],
+         ["row 3: the signature of Austria is already on row 2"]),
+        (["Austria,,ratification,2026-02-01,,,,,,,2026-06-01", "Austria,,ratification,2026-02-01,,,,,,,"],
+         ["row 3: this ratification of Austria is already on row 2"]),
+    ],
+    ids=["not a date", "nothing to withdraw", "before the deposit", "in the future", "two signatures",
+         "the same deposit twice"],
+)  # fmt: skip
+def test_a_bad_withdrawal_is_rejected_with_its_row_and_nothing_is_written(seeded, rows, problems):
+    before = (Action.objects.count(), Action.history.count())
+    with pytest.raises(ImportRejected) as error:
+        import_status(seeded, "x.csv", WITHDRAWAL_HEADER + "\n".join(rows) + "\n")
+    assert error.value.problems == problems
+    assert (Action.objects.count(), Action.history.count()) == before
+
+
+def test_a_second_deposit_in_effect_beside_a_recorded_one_is_rejected(seeded):
+    import_status(seeded, "a.csv", HEADER + "Austria,,ratification,2026-02-01,,,,\n")
+    text = WITHDRAWAL_HEADER + "Austria,,ratification,2026-02-01,,,,,,,\nAustria,,accession,2026-09-01,,,,,,,\n"
+    with pytest.raises(ImportRejected) as error:
+        import_status(seeded, "b.csv", text)
+    assert error.value.problems == [
+        "row 3: Austria would have two instruments in effect, the ratification of 2026-02-01 on row 2 and "
+        "the accession of 2026-09-01 on row 3; give withdrawn_on for the one that was withdrawn"
+    ]
+    assert deposits_of("Austria") == [("ratification", date(2026, 2, 1), None)]

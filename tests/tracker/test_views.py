@@ -156,3 +156,60 @@ def test_the_eu_page_lists_its_member_states(client, seeded):
 def test_healthz_answers_without_the_database(client, db, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert client.get("/healthz/").content == b"ok"
+
+
+def forty_deposits(treaty, last_on_or_before: bool) -> list:
+    """Made up for the tests: 39 ratifications by signatories on 1 June 2026 and a 40th on
+    15 June, exact or known only as "on or before" that day."""
+    from datetime import date
+
+    from tracker.models import DatePrecision
+
+    signers = Participant.objects.filter(actions__treaty=treaty, kind="state").distinct().order_by("name")[:40]
+    precision = DatePrecision.ON_OR_BEFORE if last_on_or_before else DatePrecision.EXACT
+    return [
+        record_action(
+            treaty=treaty,
+            participant=participant,
+            kind=ActionKind.RATIFICATION,
+            date=date(2026, 6, 15) if number == 39 else date(2026, 6, 1),
+            date_precision=precision if number == 39 else DatePrecision.EXACT,
+        )
+        for number, participant in enumerate(signers)
+    ]
+
+
+# (case, whether the 40th instrument is dated "on or before", how the pages give the date)
+DERIVED_DATE_CASES = [
+    ("an exact threshold day gives an exact date", False, "2026-09-13"),
+    ("an on-or-before threshold day gives an on-or-before date", True, "on or before 2026-09-13"),
+]
+
+
+@pytest.mark.parametrize(
+    "on_or_before, in_the_table", [c[1:] for c in DERIVED_DATE_CASES], ids=[c[0] for c in DERIVED_DATE_CASES]
+)
+def test_a_date_of_entry_into_force_is_shown_on_or_before_when_it_derives_from_such_a_date(
+    client, seeded, on_or_before, in_the_table
+):
+    deposits = forty_deposits(seeded, last_on_or_before=on_or_before)
+    for path in ("/", "/treaties/hanoi-convention/"):
+        html = client.get(path).content.decode()
+        assert stat(html, "entry_into_force_on") == "13 September 2026"
+        assert ('data-stat="entry_into_force_precision"' in html) is on_or_before
+        if on_or_before:
+            assert stat(html, "entry_into_force_precision") == "on or before"
+    html = client.get("/treaties/hanoi-convention/").content.decode()
+    first = html[html.index(f'<tr data-iso3="{deposits[0].participant.iso_alpha3}"') :]
+    assert f"<td>{in_the_table}</td>" in first[: first.index("</tr>")]
+
+
+def test_remaining_is_zero_after_a_withdrawal_once_the_treaty_is_in_force(client, seeded):
+    from datetime import date
+
+    deposits = forty_deposits(seeded, last_on_or_before=False)
+    first = deposits[0]
+    first.withdrawn_on = date(2026, 10, 1)  # made up: a withdrawal after entry into force
+    first.save()
+    html = client.get("/").content.decode()
+    assert (stat(html, "instruments_counted"), stat(html, "remaining"), stat(html, "parties")) == ("39", "0", "39")

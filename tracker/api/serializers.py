@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from signatories.models import Action, DomesticStep, Participant
-from tracker.models import RULE_FIELDS, ReportedFigure, Source, Treaty
+from tracker.models import RULE_FIELDS, DatePrecision, ReportedFigure, Source, Treaty
 
 
 class ValidatedModelSerializer(serializers.ModelSerializer):
@@ -157,6 +157,16 @@ class StatusSerializer(serializers.Serializer):
     signature_closes_on = serializers.DateField(allow_null=True)
     days_until_signature_closes = serializers.IntegerField(allow_null=True)
     days_until_entry_into_force = serializers.IntegerField(allow_null=True)
+    threshold_reached_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, allow_null=True,
+        help_text="on_or_before: the threshold was reached on threshold_reached_on or earlier; "
+        "null without a date",
+    )
+    entry_into_force_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, allow_null=True,
+        help_text="on_or_before: the treaty enters into force on entry_into_force_on or earlier; "
+        "null without a date",
+    )
 
 
 class ParticipantStatusSerializer(serializers.Serializer):
@@ -173,6 +183,7 @@ class ParticipantStatusSerializer(serializers.Serializer):
     instrument_date = serializers.DateField(allow_null=True)
     date_precision = serializers.CharField(allow_null=True)
     entry_into_force_for_it = serializers.DateField(allow_null=True)
+    entry_into_force_for_it_precision = serializers.ChoiceField(choices=DatePrecision.choices, allow_null=True)
     confidence = serializers.CharField(allow_null=True)
     cn_reference = serializers.CharField(allow_null=True)
     sources = serializers.ListField(child=serializers.CharField())
