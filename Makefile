@@ -25,14 +25,18 @@ seed: migrate
 	$(BIN)/python manage.py seed
 
 # The whole service on the embedded defaults: SQLite, Celery on the filesystem broker,
-# emails written to var/mail. Web server, worker and beat run from the Procfile.
+# emails written to var/mail. Web server, worker and beat run from the Procfile. honcho
+# gives each process type its own PORT (web $(PORT), worker $(PORT)+100, beat +200), so
+# the links in emails (SITE_URL, built by the worker) are set here from the web's PORT.
 run: seed
 	@echo
 	@echo "  The tracker is starting at http://127.0.0.1:$(PORT)/"
 	@echo "  Admin: create a user with '$(BIN)/python manage.py createsuperuser', then open http://127.0.0.1:$(PORT)/admin/"
 	@echo "  Stop with Ctrl-C."
 	@echo
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --port $(PORT) -f Procfile
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} PATH="$(CURDIR)/$(BIN):$$PATH" \
+		SITE_URL="$${SITE_URL:-http://$${HOST:-127.0.0.1}:$(PORT)}" \
+		$(BIN)/honcho start --port $(PORT) -f Procfile
 
 test: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -83,6 +83,12 @@ class Treaty(models.Model):
         help_text="Whether an instrument of a regional economic integration organization (the EU) counts "
         "toward the threshold in addition to those of its member States.",
     )
+    alert_milestones = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Counts of instruments that send a threshold alert, comma-separated (e.g. 10, 20, 30, 40); "
+        "empty: each quarter of the threshold and the last 5, 2 and 1.",
+    )
     entry_into_force_clause = models.TextField(blank=True, help_text="The article's text, quoted.")
     time_zone = models.CharField(
         max_length=64,
@@ -122,6 +128,15 @@ class Treaty(models.Model):
             signature_closes_on=self.signature_closes_on,
         )
 
+    @property
+    def milestones(self) -> tuple[int, ...]:
+        """The counts of instruments that send a threshold alert: ``alert_milestones`` with
+        the threshold added, or, when empty, each quarter of the threshold and the last 5,
+        2 and 1 (tracker.alerts.rules.milestones_for)."""
+        from tracker.alerts.rules import milestones_for
+
+        return milestones_for(self.threshold, self.alert_milestones)
+
     def local_date(self, moment: datetime | None = None) -> date:
         """The calendar date at ``moment`` (default: now) in the treaty's time zone."""
         moment = moment or timezone.now()
@@ -138,6 +153,13 @@ class Treaty(models.Model):
             errors["signature_opens_on"] = (
                 f"The signature window opens on {opens}, before the adoption on {self.adopted_on}."
             )
+        if self.alert_milestones.strip():
+            from tracker.alerts.rules import parse_milestones
+
+            try:
+                parse_milestones(self.alert_milestones, self.threshold)
+            except ValueError as error:
+                errors["alert_milestones"] = str(error)
         if errors:
             raise ValidationError(errors)
 
@@ -255,4 +277,5 @@ class SeededRecord(models.Model):
 
 
 # The alerts' models live in their own module; importing them here registers them.
-from tracker.alerts.models import Alert, Delivery, Subscription  # noqa: E402, F401
+from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription  # noqa: E402, F401
+from tracker.state import Counter, DataVersion  # noqa: E402, F401

@@ -1,10 +1,11 @@
 """Which alerts are due, as tables of dates and statuses. No database: tracker.alerts.rules is pure."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
 
-from tracker.alerts.rules import due_alerts, split_new
+from tracker.alerts.rules import default_milestones, due_alerts, milestones_for, parse_milestones, split_new
 from tracker.rules import ActionKind, ActionRecord, TreatyRule, status_as_of
 
 D = date.fromisoformat
@@ -116,3 +117,97 @@ def test_the_eu_instrument_does_not_reach_a_milestone():
     eu = ActionRecord("EU", ActionKind.APPROVAL, D("2027-02-01"), is_reio=True)
     due = due_alerts(status_as_of(HANOI, [*deposits(9), eu], D("2027-02-01")))
     assert not [a for a in due if a.kind == "threshold"]
+
+
+# (threshold, milestones): each quarter of the threshold rounded up, the last 5, 2 and 1
+# before it, and the threshold itself.
+MILESTONE_CASES = [
+    (1, (1,)),
+    (3, (1, 2, 3)),  # quarters 0.75, 1.5, 2.25 round up to 1, 2, 3; 3 - 5 is no count
+    (8, (2, 3, 4, 6, 7, 8)),
+    (40, (10, 20, 30, 35, 38, 39, 40)),
+    (55, (14, 28, 42, 50, 53, 54, 55)),  # 13.75, 27.5, 41.25 round up
+    (193, (49, 97, 145, 188, 191, 192, 193)),
+]
+
+
+@pytest.mark.parametrize("threshold, milestones", MILESTONE_CASES, ids=[f"threshold {c[0]}" for c in MILESTONE_CASES])
+def test_default_milestones_are_the_quarters_of_the_threshold_and_its_last_five_two_and_one(threshold, milestones):
+    assert default_milestones(threshold) == milestones
+    assert milestones_for(threshold, "") == milestones
+
+
+def rule_of(threshold: int) -> TreatyRule:
+    return TreatyRule(threshold, 90, 30, False, D("2025-10-25"), D("2026-12-31"))
+
+
+def threshold_keys(threshold: int, counted: int, milestones=None) -> tuple[list[str], list[str]]:
+    status = status_as_of(rule_of(threshold), deposits(counted), D("2027-02-01"))
+    due = [a for a in due_alerts(status, milestones) if a.kind == "threshold"]
+    to_send, to_suppress = split_new(due, set())
+    return keys(to_send), keys(to_suppress)
+
+
+def test_a_treaty_with_a_threshold_of_8_alerts_at_its_second_deposit():
+    assert threshold_keys(8, 1) == ([], [])
+    assert threshold_keys(8, 2) == (["threshold:2"], [])
+
+
+def test_a_treaty_with_a_threshold_of_55_is_alerted_past_40_up_to_its_threshold():
+    assert threshold_keys(55, 50) == (["threshold:50"], ["threshold:14", "threshold:28", "threshold:42"])
+    assert threshold_keys(55, 55)[0] == ["threshold:55"]
+
+
+def test_a_treatys_own_milestones_replace_the_default_and_keep_the_threshold():
+    assert milestones_for(40, "5, 15,") == (5, 15, 40)
+    assert threshold_keys(40, 6, milestones_for(40, "5, 15")) == (["threshold:5"], [])
+
+
+def test_a_stored_list_that_no_longer_fits_the_threshold_keeps_its_valid_milestones():
+    # The threshold was lowered to 30 after the list was saved.
+    assert milestones_for(30, "10, 20, 35, 40") == (10, 20, 30)
+
+
+BAD_MILESTONES = [
+    ("a word", "10, ten, 30", "“ten” is not a count of instruments"),
+    ("zero", "0, 10", "“0” is not a count of instruments"),
+    ("a negative count", "-5", "“-5” is not a count of instruments"),
+    ("a fraction", "10.5", "“10.5” is not a count of instruments"),
+    ("semicolons", "10; 20", "“10; 20” is not a count of instruments"),
+    ("above the threshold", "10, 45", "45 is above the threshold (40)"),
+]
+
+
+@pytest.mark.parametrize("text, message", [c[1:] for c in BAD_MILESTONES], ids=[c[0] for c in BAD_MILESTONES])
+def test_a_bad_list_of_milestones_is_refused_with_the_reason(text, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_milestones(text, 40)
+
+
+def test_a_threshold_alert_records_the_count_and_what_remains_at_its_check():
+    """Eleven counted: the "10" milestone is due, and 29 remain (not 40 - 10)."""
+    [alert] = [a for a in due_alerts(status_as_of(HANOI, deposits(11), D("2027-02-01"))) if a.kind == "threshold"]
+    assert (alert.key, alert.fact("milestone"), alert.fact("counted"), alert.fact("remaining")) == (
+        "threshold:10", 10, 11, 29,
+    )  # fmt: skip
+
+
+def test_an_alert_takes_the_facts_a_check_adds_to_it():
+    [alert] = [a for a in due_alerts(status_as_of(HANOI, deposits(10), D("2027-02-01"))) if a.kind == "threshold"]
+    news = ({"participant": "Austria", "date": "2027-02-01"},)
+    assert alert.with_facts(deposited_since=news).fact("deposited_since") == news
+    assert alert.with_facts(deposited_since=news).key == alert.key
+
+
+def test_entry_into_force_alerts_say_when_the_date_is_only_on_or_before():
+    """39 instruments on 31 January and the 40th "on or before 1 February": the threshold
+    may have been reached on the 31st, so 2 May is only the latest day of entry into force."""
+    exact = [*deposits(39, on="2027-01-31"), ActionRecord("S39", ActionKind.RATIFICATION, D("2027-02-01"))]
+    vague = [*deposits(39, on="2027-01-31"), ActionRecord("S39", ActionKind.RATIFICATION, D("2027-02-01"), on_or_before=True)]
+
+    def flags(actions):
+        due = due_alerts(status_as_of(HANOI, actions, D("2027-05-02")))
+        return {a.key: a.fact("on_or_before") for a in due if a.kind == "entry_into_force"}
+
+    assert flags(exact) == {"entry-into-force:2027-05-02:fixed": False, "entry-into-force:2027-05-02:in-force": False}
+    assert flags(vague) == {"entry-into-force:2027-05-02:fixed": True, "entry-into-force:2027-05-02:in-force": True}
