@@ -147,9 +147,10 @@ def load_aliases(aliases: dict[str, list[str]], ledger: SeedLedger, reason: str)
     return summary
 
 
-def load_memberships(path: Path, ledger: SeedLedger) -> LoadSummary:
+def load_memberships(path: Path, ledger: SeedLedger, index: ParticipantIndex | None = None) -> LoadSummary:
     """Create the memberships of regional organizations (fixtures/reio-memberships.csv)."""
-    index = ParticipantIndex()
+    index = index or ParticipantIndex()
+    existing = set(Membership.objects.values_list("organization_id", "member_id", "joined_on"))
 
     def plan(row: dict[str, str]) -> SeedRow:
         membership = Membership(
@@ -159,68 +160,82 @@ def load_memberships(path: Path, ledger: SeedLedger) -> LoadSummary:
             left_on=parse_date(row["left_on"]) if row["left_on"] else None,
             source_url=row["source"],
         )
-        natural_key = {
-            "organization": membership.organization,
-            "member": membership.member,
-            "joined_on": membership.joined_on,
-        }
+
+        def check() -> None:  # the constraint membership_left_after_joined, without a query
+            if membership.left_on and membership.left_on < membership.joined_on:
+                raise ValidationError("A membership cannot end before it began.")
+
         return SeedRow(
             key=f"membership:{membership.organization.slug}:{membership.member.slug}:{membership.joined_on}",
-            exists=Membership.objects.filter(**natural_key).exists(),
-            create=lambda: save_valid(membership, reason=f"seed: {path.name}"),
+            exists=(membership.organization.pk, membership.member.pk, membership.joined_on) in existing,
+            instance=membership,
+            check=check,
         )
 
-    return load_rows(path, ledger, plan)
+    return load_rows(path, ledger, plan, Membership)
 
 
-def load_signatures(treaty: Treaty, path: Path, sources: SourceResolver, ledger: SeedLedger) -> LoadSummary:
+def load_signatures(
+    treaty: Treaty,
+    path: Path,
+    sources: SourceResolver,
+    ledger: SeedLedger,
+    index: ParticipantIndex | None = None,
+) -> LoadSummary:
     """Create the signatures of ``<slug>-signatures.csv`` not recorded yet."""
-    index = ParticipantIndex()
+    index = index or ParticipantIndex()
     signed = set(
         Action.objects.filter(treaty=treaty, kind__in=SIGNATURE_VALUES).values_list("participant_id", flat=True)
     )
 
     def plan(row: dict[str, str]) -> SeedRow:
         participant = index.require(row["participant"])
-        fields = {
-            "treaty": treaty,
-            "participant": participant,
-            "kind": ActionKind.SIGNATURE,
-            "date": parse_date(row["signature_date"]),
-            "date_precision": row["date_precision"] or DatePrecision.EXACT,
-            "place": row["place"],
-            "confidence": row["confidence"],
-            "note": row["note"],
-        }
+        action = Action(
+            treaty=treaty,
+            participant=participant,
+            kind=ActionKind.SIGNATURE.value,
+            date=parse_date(row["signature_date"]),
+            date_precision=row["date_precision"] or DatePrecision.EXACT,
+            place=row["place"],
+            confidence=row["confidence"],
+            note=row["note"],
+        )
         return SeedRow(
             key=f"action:{treaty.slug}:{participant.slug}:signature",
-            exists=participant.pk in signed,
-            create=lambda: record_action(
-                **fields, sources=sources.resolve_all(row["sources"]), reason=f"seed: {path.name}"
-            ),
+            exists=participant.pk in signed,  # one signature per participant (a constraint)
+            instance=action,
+            cites=row["sources"],
         )
 
-    return load_rows(path, ledger, plan)
+    return load_rows(path, ledger, plan, Action, sources)
 
 
-def load_domestic_steps(treaty: Treaty, path: Path, sources: SourceResolver, ledger: SeedLedger) -> LoadSummary:
+def load_domestic_steps(
+    treaty: Treaty,
+    path: Path,
+    sources: SourceResolver,
+    ledger: SeedLedger,
+    index: ParticipantIndex | None = None,
+) -> LoadSummary:
     """Create the domestic steps of ``<slug>-domestic-steps.csv`` not recorded yet."""
-    index = ParticipantIndex()
+    index = index or ParticipantIndex()
+    existing = set(DomesticStep.objects.filter(treaty=treaty).values_list("participant_id", "date", "step"))
 
     def plan(row: dict[str, str]) -> SeedRow:
         participant = index.require(row["participant"])
-        natural_key = {"treaty": treaty, "participant": participant, "date": parse_date(row["date"]), "step": row["step"]}
-
-        def create() -> DomesticStep:
-            step = DomesticStep(**natural_key, confidence=row["confidence"], note=row["note"])
-            save_valid(step, reason=f"seed: {path.name}")
-            step.sources.set(sources.resolve_all(row["sources"]))
-            return step
-
+        step = DomesticStep(
+            treaty=treaty,
+            participant=participant,
+            date=parse_date(row["date"]),
+            step=row["step"],
+            confidence=row["confidence"],
+            note=row["note"],
+        )
         return SeedRow(
-            key=f"step:{treaty.slug}:{participant.slug}:{natural_key['date']}:{row['step']}",
-            exists=DomesticStep.objects.filter(**natural_key).exists(),
-            create=create,
+            key=f"step:{treaty.slug}:{participant.slug}:{step.date}:{row['step']}",
+            exists=(participant.pk, step.date, step.step) in existing,
+            instance=step,
+            cites=row["sources"],
         )
 
-    return load_rows(path, ledger, plan)
+    return load_rows(path, ledger, plan, DomesticStep, sources)

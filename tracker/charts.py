@@ -18,15 +18,40 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
 SIGNATORIES_COLOR, INSTRUMENTS_COLOR, MARK_COLOR = "#1f4e8c", "#b35900", "#444444"
 
 
+BEFORE, AFTER = timedelta(days=7), timedelta(days=14)  # margins either side of the dates shown
+
+
 def chart_span(snap: Snapshot) -> tuple[date, date]:
-    """From the opening for signature (or the first action) to the last date worth showing."""
+    """From the opening for signature (or the first action) to the last date worth showing.
+
+    The margins stop at the ends of the calendar (date.min, date.max) rather than overflow.
+    """
     treaty, status = snap.treaty, snap.status
     days = [p.day for p in snap.timeline]
     start = treaty.signature_opens_on or (days[0] if days else snap.as_of)
-    start = min([start, *days]) - timedelta(days=7)
+    start = min([start, *days])
     ends = [snap.as_of, treaty.signature_closes_on, status.entry_into_force_on]
-    end = max(day for day in ends if day) + timedelta(days=14)
+    end = max(day for day in ends if day)
+    start = start - BEFORE if start >= date.min + BEFORE else date.min
+    end = end + AFTER if end <= date.max - AFTER else date.max
     return start, end
+
+
+# Months between two labels of the time axis: a quarter for a span of a few years, then
+# whole years, decades and centuries, so that a long span never needs more than LABELS.
+LABEL_STEPS = (3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000, 12000)
+LABELS = 12
+
+
+def axis_months(start: date, end: date) -> list[date]:
+    """The first days of the months that get a label between ``start`` and ``end``."""
+    first = start.year * 12 + start.month - 1  # months since year 0; January is 0
+    if start.day > 1:
+        first += 1
+    last = end.year * 12 + end.month - 1
+    step = next((step for step in LABEL_STEPS if (last - first) // step < LABELS), LABEL_STEPS[-1])
+    first += -first % step  # a multiple of the step: January, April, July, October, or a January
+    return [date(index // 12, index % 12 + 1, 1) for index in range(first, last + 1, step)]
 
 
 def timeline_svg(snap: Snapshot) -> str:
@@ -77,18 +102,16 @@ def step_line(snap: Snapshot, attribute: str, color: str, x, y) -> str:
 
 
 def axes(start: date, end: date, top_value: float, x, y) -> str:
-    """The axes, with a label at the start of each quarter and a few value ticks."""
+    """The axes, with a label at the start of each quarter (or year, decade… for a long
+    span) and a few value ticks."""
     parts = [
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{HEIGHT - BOTTOM}" y2="{HEIGHT - BOTTOM}" stroke="#333"/>',
         f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" stroke="#333"/>',
     ]
-    month = date(start.year, start.month, 1)
-    while month <= end:
-        if month >= start and month.month in (1, 4, 7, 10):
-            parts.append(
-                f'<text x="{x(month):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{month:%b %Y}</text>'
-            )
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    for month in axis_months(start, end):
+        parts.append(
+            f'<text x="{x(month):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{month:%b} {month.year}</text>'
+        )
     step = 10 if top_value <= 60 else 20 if top_value <= 120 else 50
     for value in range(0, int(top_value) + 1, step):
         parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value}</text>')

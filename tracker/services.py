@@ -5,7 +5,9 @@ source that any record still cites is kept.
 
 ``seed()`` loads everything under ``fixtures/`` in one transaction. It can run any number
 of times: what it created once it never creates again (a ``SeededRecord`` remembers it),
-and it never overwrites a row, so what staff corrected or deleted since stays so.
+and it never overwrites a row, so what staff corrected or deleted since stays so. Like the
+import, it reads and writes in bulk (``bulk_create_with_history``, so the audit history
+still records every row): a few dozen queries, whatever the number of rows.
 """
 
 import csv
@@ -13,17 +15,19 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import ProtectedError
+from simple_history.utils import bulk_create_with_history
 
 from signatories.models import Action, DomesticStep
 from tracker.models import Citation, ReportedFigure, SeededRecord, Source, Treaty
-from tracker.signals import bump_data_version
+from tracker.signals import bump_data_version, queue_alert_check
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
 SEED_PREFIX = "seed"
@@ -81,28 +85,76 @@ def error_text(error: Exception) -> str:
 @dataclass
 class SeedRow:
     """What seeding one row of a data file means: its ledger key, whether the row is
-    already in the database, and how to validate and save it."""
+    already in the database, and the unsaved row to create (validated only if it is to be
+    created), with the space-separated references of the sources it cites."""
 
     key: str
     exists: bool
-    create: Callable[[], object]
+    instance: models.Model
+    cites: str = ""
+    check: Callable[[], None] | None = None  # what full_clean cannot check without a query
 
 
-def load_rows(path: Path, ledger: "SeedLedger", plan: Callable[[dict[str, str]], SeedRow]) -> LoadSummary:
-    """Seed each row of a CSV file as ``plan`` describes it, collecting every bad row."""
-    summary = LoadSummary()
+def validate_new(instance: models.Model) -> None:
+    """Every check of ``full_clean`` that needs no query.
+
+    The foreign keys point to rows just read or written; the unique constraints are the
+    natural keys each loader compares with the table (and the ledger keys with the file).
+    """
+    relations = [field.name for field in instance._meta.concrete_fields if field.is_relation]
+    instance.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+
+
+def create_in_bulk(model, instances: list, reason: str, cited: list[list] | None = None) -> None:
+    """Insert ``instances`` with their audit history, and link each to the sources of
+    ``cited`` (a list per instance, through the model's ``sources``): five queries at most."""
+    if not instances:
+        return
+    bulk_create_with_history(instances, model, default_change_reason=reason)
+    if cited:
+        through = model.sources.through
+        column = f"{model._meta.model_name}_id"
+        pairs = zip(instances, cited, strict=True)
+        links = dict.fromkeys((row.pk, source.pk) for row, sources in pairs for source in sources)
+        through.objects.bulk_create([through(**{column: pk, "source_id": source}) for pk, source in links])
+
+
+def load_rows(
+    path: Path,
+    ledger: "SeedLedger",
+    plan: Callable[[dict[str, str]], SeedRow],
+    model,
+    sources: "SourceResolver | None" = None,
+) -> LoadSummary:
+    """Seed each row of a CSV file as ``plan`` describes it, collecting every bad row,
+    then create the new rows in bulk (none if any row is bad: the seed is rolled back)."""
+    summary, new = LoadSummary(), []
     for line, row in read_rows(path):
         try:
             item = plan(row)
             if item.exists or not ledger.should_create(item.key):
                 summary.kept += 1
                 continue
-            item.create()
+            validate_new(item.instance)
+            if item.check is not None:
+                item.check()
         except (ValueError, ValidationError) as error:
             summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
             continue
-        ledger.mark(item.key)
-        summary.created += 1
+        ledger.mark(item.key)  # a second row with the same key is kept, as if already created
+        new.append((line, item))
+    cited = []
+    if sources is not None:
+        reason = f"seed: {path.name}"
+        sources.prepare([reference for _, item in new for reference in item.cites.split()], reason=reason)
+        for line, item in new:
+            try:
+                cited.append(sources.resolve_all(item.cites))
+            except (ValueError, ValidationError) as error:
+                summary.problems.append(f"{path.name} row {line}: {error_text(error)}")
+    if not summary.problems:
+        create_in_bulk(model, [item.instance for _, item in new], f"seed: {path.name}", cited or None)
+        summary.created += len(new)
     return summary
 
 
@@ -130,51 +182,109 @@ class SourceResolver:
     """Turns a source reference of the data files into a ``Source`` row.
 
     A reference is a URL, or ``seed <file>`` for one of the articles in fixtures/seeds.
-    Sources are created on first use and never changed afterwards.
+    Sources are created on first use and never changed afterwards. ``prepare`` reads and
+    creates the sources of many references in three queries; ``resolve`` then answers
+    from memory.
     """
 
     def __init__(self):
-        self._cache: dict[str, Source] = {}
-
-    def resolve(self, reference: str) -> Source:
-        reference = reference.strip()
-        if reference not in self._cache:
-            self._cache[reference] = self._get_or_create(reference)
-        return self._cache[reference]
-
-    def resolve_all(self, references: str) -> list[Source]:
-        """Every source of a space-separated list of references."""
-        return [self.resolve(ref) for ref in references.split()]
+        self._known: dict[tuple[str, str], Source] = {}
 
     @staticmethod
-    def _get_or_create(reference: str) -> Source:
+    def _key(reference: str) -> tuple[str, str]:
+        """("seed", file) or ("url", URL); raises ValueError for anything else."""
+        reference = reference.strip()
         for prefix in (f"{SEED_PREFIX} ", f"{SEED_PREFIX}:"):
             if reference.startswith(prefix):
                 article = reference[len(prefix) :].strip()
                 if not (FIXTURES_DIR / "seeds" / article).is_file():
                     raise ValueError(f"no seed article {article!r} in fixtures/seeds")
-                return Source.objects.get_or_create(seed_article=article)[0]
+                return ("seed", article)
         if not reference.startswith(("http://", "https://")):
             raise ValueError(f"{reference!r} is neither a URL nor 'seed <file>'")
-        publisher = urlsplit(reference).netloc.removeprefix("www.")
-        return Source.objects.get_or_create(url=reference, defaults={"publisher": publisher})[0]
+        return ("url", reference)
+
+    @staticmethod
+    def _new(key: tuple[str, str]) -> Source:
+        kind, value = key
+        if kind == "seed":
+            source = Source(seed_article=value)
+        else:
+            source = Source(url=value, publisher=urlsplit(value).netloc.removeprefix("www."))
+        source.full_clean(validate_unique=False, validate_constraints=False)
+        return source
+
+    def prepare(self, references, reason: str = "") -> None:
+        """Read, and create those missing, the sources of ``references`` in bulk. A bad
+        reference is skipped here: ``resolve`` reports it for its row."""
+        wanted = {}  # in the order of first use, which the new sources' keys follow
+        for reference in references:
+            try:
+                key = self._key(reference)
+            except ValueError:
+                continue
+            if key not in self._known:
+                wanted[key] = None
+        if not wanted:
+            return
+        articles = [value for kind, value in wanted if kind == "seed"]
+        urls = [value for kind, value in wanted if kind == "url"]
+        for source in Source.objects.filter(models.Q(seed_article__in=articles) | models.Q(url__in=urls)):
+            if source.seed_article:
+                self._known[("seed", source.seed_article)] = source
+            if source.url:
+                self._known[("url", source.url)] = source
+        missing = {}
+        for key in (key for key in wanted if key not in self._known):
+            try:
+                missing[key] = self._new(key)
+            except ValidationError:
+                continue
+        create_in_bulk(Source, list(missing.values()), reason)
+        self._known.update(missing)
+
+    def resolve(self, reference: str) -> Source:
+        key = self._key(reference)
+        if key not in self._known:
+            self.prepare([reference])
+        if key not in self._known:
+            self._new(key)  # raises the ValidationError that kept prepare from creating it
+        return self._known[key]
+
+    def resolve_all(self, references: str) -> list[Source]:
+        """Every source of a space-separated list of references."""
+        return [self.resolve(ref) for ref in references.split()]
 
 
 def load_seed_articles(directory: Path) -> LoadSummary:
     """Register the shipped articles (fixtures/seeds/index.csv) as sources."""
-    summary = LoadSummary()
-    for line, row in read_rows(directory / "index.csv"):
+    summary, new = LoadSummary(), []
+    rows = list(read_rows(directory / "index.csv"))
+    files = [row["file"] for _, row in rows]
+    existing = set(Source.objects.filter(seed_article__in=files).values_list("seed_article", flat=True))
+    for line, row in rows:
         if not (directory / row["file"]).is_file():
             summary.problems.append(f"seeds/index.csv row {line}: no file {row['file']!r}")
             continue
-        defaults = {
-            "publisher": row["publisher"],
-            "title": row["title"],
-            "published_on": parse_date(row["published_on"]) if row["published_on"] else None,
-        }
-        _, created = Source.objects.get_or_create(seed_article=row["file"], defaults=defaults)
-        summary.created += created
-        summary.kept += not created
+        if row["file"] in existing:
+            summary.kept += 1
+            continue
+        try:
+            source = Source(
+                seed_article=row["file"],
+                publisher=row["publisher"],
+                title=row["title"],
+                published_on=parse_date(row["published_on"]) if row["published_on"] else None,
+            )
+            source.full_clean(validate_unique=False, validate_constraints=False)
+        except (ValueError, ValidationError) as error:
+            summary.problems.append(f"seeds/index.csv row {line}: {error_text(error)}")
+            continue
+        existing.add(row["file"])
+        new.append(source)
+    if not summary.problems:
+        create_in_bulk(Source, new, "seed: seeds/index.csv")
+        summary.created += len(new)
     return summary
 
 
@@ -198,20 +308,37 @@ def load_treaty(path: Path, sources: SourceResolver, ledger: SeedLedger) -> tupl
             return None, summary
         ledger.mark(key)
         summary.created += 1
+        existing = set()
     else:
         summary.kept += 1
-    for citation in citations:
-        source = sources.resolve(citation["source"])
-        _, created = Citation.objects.get_or_create(
-            treaty=treaty, fact=citation["fact"], source=source, defaults={"quote": citation["quote"]}
-        )
-        summary.created += created
-        summary.kept += not created
+        existing = set(treaty.citations.values_list("fact", "source_id"))
+    sources.prepare([citation["source"] for citation in citations], reason=f"seed: {path.name}")
+    new = []
+    for number, citation in enumerate(citations, start=1):
+        try:
+            source = sources.resolve(citation["source"])
+            if (citation["fact"], source.pk) in existing:
+                summary.kept += 1
+                continue
+            row = Citation(treaty=treaty, fact=citation["fact"], source=source, quote=citation["quote"])
+            validate_new(row)
+        except (ValueError, ValidationError) as error:
+            summary.problems.append(f"{path.name} citation {number}: {error_text(error)}")
+            continue
+        existing.add((citation["fact"], source.pk))
+        new.append(row)
+    if not summary.problems:
+        create_in_bulk(Citation, new, f"seed: {path.name}")
+        summary.created += len(new)
     return treaty, summary
 
 
 def load_reported_figures(treaty: Treaty, path: Path, sources: SourceResolver, ledger: SeedLedger) -> LoadSummary:
     """Create the totals sources reported (one CSV row each)."""
+    # A figure's source is part of its key: read (or create) them all first.
+    sources.prepare([row["source"] for _, row in read_rows(path)], reason=f"seed: {path.name}")
+    figures = ReportedFigure.objects.filter(treaty=treaty)
+    existing = set(figures.values_list("figure", "reported_on", "source_id"))
 
     def plan(row: dict[str, str]) -> SeedRow:
         figure = ReportedFigure(
@@ -223,14 +350,13 @@ def load_reported_figures(treaty: Treaty, path: Path, sources: SourceResolver, l
             source=sources.resolve(row["source"]),
             note=row["note"],
         )
-        natural_key = {"treaty": treaty, "figure": figure.figure, "reported_on": figure.reported_on, "source": figure.source}
         return SeedRow(
             key=f"figure:{treaty.slug}:{figure.figure}:{figure.reported_on}:{figure.source.pk}",
-            exists=ReportedFigure.objects.filter(**natural_key).exists(),
-            create=lambda: save_valid(figure, reason=f"seed: {path.name}"),
+            exists=(figure.figure, figure.reported_on, figure.source.pk) in existing,
+            instance=figure,
         )
 
-    return load_rows(path, ledger, plan)
+    return load_rows(path, ledger, plan, ReportedFigure)
 
 
 def citing_records(sources) -> list:
@@ -286,13 +412,20 @@ def save_valid(instance, reason: str = ""):
     return instance
 
 
-def load_treaty_records(treaty: Treaty, fixtures: Path, sources: SourceResolver, ledger: SeedLedger) -> dict:
-    """Load the files named after a treaty's slug: ``<slug>-signatures.csv`` and the like."""
-    from signatories import services as signatories_services
+def load_treaty_records(
+    treaty: Treaty, fixtures: Path, sources: SourceResolver, ledger: SeedLedger, index=None
+) -> dict:
+    """Load the files named after a treaty's slug: ``<slug>-signatures.csv`` and the like.
 
+    ``index`` (a ``ParticipantIndex``) finds the participants the files name.
+    """
+    from signatories import services as signatories_services
+    from signatories.selectors import ParticipantIndex
+
+    index = index or ParticipantIndex()
     loaders = {
-        "signatures": signatories_services.load_signatures,
-        "domestic-steps": signatories_services.load_domestic_steps,
+        "signatures": partial(signatories_services.load_signatures, index=index),
+        "domestic-steps": partial(signatories_services.load_domestic_steps, index=index),
         "reported-figures": load_reported_figures,
     }
     report = {}
@@ -308,20 +441,27 @@ def seed(fixtures: Path = FIXTURES_DIR) -> dict[str, LoadSummary]:
     """Load all shipped data: participants, the Hanoi Convention, its sources, signatures,
     domestic steps and reported figures. All or nothing: any bad row rolls it all back."""
     from signatories import services as signatories_services
+    from signatories.selectors import ParticipantIndex
 
     ledger, sources = SeedLedger(), SourceResolver()
+    participants = signatories_services.load_participants(fixtures / "participants.csv", ledger)
+    index = ParticipantIndex()  # every participant and alias, now: read once for all the files
     report = {
-        "participants and aliases": signatories_services.load_participants(fixtures / "participants.csv", ledger),
-        "memberships": signatories_services.load_memberships(fixtures / "reio-memberships.csv", ledger),
+        "participants and aliases": participants,
+        "memberships": signatories_services.load_memberships(
+            fixtures / "reio-memberships.csv", ledger, index
+        ),
         "sources": load_seed_articles(fixtures / "seeds"),
     }
     for definition in sorted((fixtures / "treaties").glob("*.json")):
         treaty, report[f"treaty {definition.stem} and citations"] = load_treaty(definition, sources, ledger)
         if treaty is not None:
-            report.update(load_treaty_records(treaty, fixtures, sources, ledger))
+            report.update(load_treaty_records(treaty, fixtures, sources, ledger, index=index))
     problems = [problem for summary in report.values() for problem in summary.problems]
     if problems:
         raise SeedError(problems)
     ledger.save()
-    bump_data_version()  # bulk inserts send no post_save signal
+    bump_data_version()  # bulk inserts send no post_save signal…
+    if any(summary.created for name, summary in report.items() if name.endswith(" signatures")):
+        queue_alert_check()  # …so say what a saved action would have said
     return report

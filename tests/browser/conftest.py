@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from tests.conftest import NEW_YORK
+from tests.conftest import NEW_YORK, load_seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -111,7 +111,7 @@ def snap(page, request):
 
 
 @pytest.fixture
-def site(request, transactional_db, live_server, settings):
+def site(request, transactional_db, live_server, settings, seed_snapshot):
     """The live server, on the database after `manage.py seed`, on 2026-11-22 in New York.
 
     The live server runs in a thread of this process, so it sees this test's database
@@ -127,8 +127,7 @@ def site(request, transactional_db, live_server, settings):
     # A moving clock (tick=True): the server thread, sockets and Playwright keep working.
     with time_machine.travel(datetime(2026, 11, 22, 12, 0, tzinfo=NEW_YORK), tick=True):
         from tracker.models import Treaty
-        from tracker.services import seed
 
-        seed()
+        load_seed(seed_snapshot)  # the rows of `manage.py seed` (tests/conftest.py)
         live_server.treaty = Treaty.objects.get(slug="hanoi-convention")
         yield live_server

@@ -1,5 +1,5 @@
 """Schemathesis against the live OpenAPI schema (issue 5): property-based requests to every
-operation under /api/v1/, on the seeded data, through a real HTTP server.
+operation under /api/v1/, on the seeded data, through the project's WSGI application.
 
 - Reads (GET) with valid parameters answer as the schema says: a documented status code,
   a documented content type and a body that matches the documented schema.
@@ -10,11 +10,9 @@ Bounded for CI: a fixed seed, a few examples per operation, no shrinking, no exa
 database on disk. The anonymous throttle is lifted for the run.
 """
 
-from datetime import datetime
 
 import pytest
 import schemathesis
-import time_machine
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
@@ -23,7 +21,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import NEW_YORK
 
 CONFORMANCE = [
     not_a_server_error,
@@ -53,18 +50,28 @@ def bounded_config(mode: str, max_examples: int, keys: dict[str, list]) -> Schem
 
 
 @pytest.fixture
-def live_api(transactional_db, live_server, settings):
-    """A live server on the seeded database, on 2026-11-22 in New York, without throttling.
+def api_app(seeded, settings):
+    """The project's WSGI application, with every middleware, on the seeded database at
+    noon on 2026-11-22 in New York, without throttling.
 
-    The live server runs in a thread of this process: it sees the committed seed rows, the
-    clock and the throttle rates set here (read on each request).
+    Schemathesis calls it in this thread, so it sees the test's own transaction: no live
+    server, and no reseeding a database that other tests then have to empty. (A real
+    server answers the same application in tests/test_embedded_defaults.py.)
     """
     settings.API_ANON_RATE = settings.API_USER_RATE = "1000000/second"
-    with time_machine.travel(datetime(2026, 11, 22, 12, 0, tzinfo=NEW_YORK), tick=True):
-        from tracker.services import seed
+    from django.core import signals
+    from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
 
-        seed()
-        yield f"{live_server.url}/api/schema/?format=json"
+    # As Django's test client does: the end of a request must not close the connection
+    # that holds the test's transaction.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def existing_keys() -> dict[str, tuple[str, list]]:
@@ -91,12 +98,13 @@ def existing_keys() -> dict[str, tuple[str, list]]:
     }
 
 
-def load(url: str, mode: str, max_examples: int):
+def load(app, mode: str, max_examples: int):
     """The schema, with path parameters that name existing records, varied by a hook."""
     from hypothesis import strategies as st
 
     keys = existing_keys()
-    schema = schemathesis.openapi.from_url(url, config=bounded_config(mode, max_examples, keys))
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", app,
+                                            config=bounded_config(mode, max_examples, keys))  # fmt: skip
 
     def flatmap_path_parameters(context, path_parameters):
         path = context.operation.path
@@ -110,13 +118,13 @@ def load(url: str, mode: str, max_examples: int):
 
 
 @pytest.fixture
-def valid_requests(live_api):
-    return load(live_api, "positive", 15)
+def valid_requests(api_app):
+    return load(api_app, "positive", 15)
 
 
 @pytest.fixture
-def any_requests(live_api):
-    return load(live_api, "all", 10)
+def any_requests(api_app):
+    return load(api_app, "all", 10)
 
 
 valid = schemathesis.pytest.from_fixture("valid_requests")

@@ -87,16 +87,17 @@ class TreatyViewSet(CSVListMixin, viewsets.ModelViewSet):
 
     @extend_schema(parameters=[AS_OF], responses=api.StatusSerializer)
     @action(detail=True, filter_backends=[], pagination_class=None)
-    def status(self, request, slug=None):
+    def status(self, request, slug=None, format=None):  # format: the router's .json suffix
         """The status on a date: exactly the JSON of `manage.py treaty_status --json`."""
         treaty = self.get_object()
         # The command's own computation (selectors.treaty_status), cached under the data
         # version: no need for the per-participant snapshot the other views read.
-        return Response(cached_status_dict(treaty, as_of_param(request, treaty)))
+        fresh = "no-cache" in request.headers.get("Cache-Control", "").lower()
+        return Response(cached_status_dict(treaty, as_of_param(request, treaty), fresh=fresh))
 
     @extend_schema(parameters=[AS_OF], responses=api.ParticipantStatusSerializer(many=True))
     @action(detail=True, filter_backends=[])
-    def participants(self, request, slug=None):
+    def participants(self, request, slug=None, format=None):  # format: the router's .json suffix
         """One row per participant that had signed or deposited on the date, with its standing."""
         treaty = self.get_object()
         snap = snapshot(treaty, as_of_param(request, treaty))
@@ -122,7 +123,7 @@ class TreatyViewSet(CSVListMixin, viewsets.ModelViewSet):
         parser_classes=[CSVTextParser, parsers.MultiPartParser],
         filter_backends=[],
     )
-    def import_table(self, request, slug=None):
+    def import_table(self, request, slug=None, format=None):  # format: the router's .json suffix
         """Import a status table (CSV body or file upload), all or nothing, like the command line."""
         treaty = get_object_or_404(Treaty, slug=slug)
         text, name = self.uploaded_table(request)
