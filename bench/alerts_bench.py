@@ -146,16 +146,16 @@ class Sink:
 
 def send(limit: int) -> dict:
     """Claim and send batches as the send_deliveries task does, until ``limit`` are handled."""
-    totals = {"sent": 0, "retry": 0, "failed": 0}
+    totals = {"sent": 0, "retry": 0, "failed": 0, "lost": 0}
     batches = 0
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         while (done := sum(totals.values())) < limit:
-            ids = services.claim_deliveries(limit=min(services.BATCH, limit - done))
-            if not ids:
+            claim = services.claim_deliveries(limit=min(services.BATCH, limit - done))
+            if not claim:
                 break
             batches += 1
-            for key, value in services.send_batch(ids).items():
+            for key, value in services.send_batch(claim).items():
                 totals[key] += value
     return {"totals": totals, "batches": batches, "queries": counter.count, "rss": peak_rss_mib()}
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tracker.middleware.RefuseNulBytesMiddleware",  # a 400 for a NUL byte (%00) in the address
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,16 +110,31 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # DATABASE_URL wins. The health check replaces a connection the server dropped.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Web workers, Celery and the command line write to one file: readers do not block
+    # the writer (WAL), a writer takes its lock when its transaction begins instead of
+    # failing half-way, and waits up to 20 s for another's.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------------
 # REDIS_URL serves the cache (and, unless set apart, the Celery broker). Without it the
-# cache lives in each process's memory.
+# cache is a table of the database (created by `migrate`), so that every process (web
+# workers, Celery, the command line) sees the same entries: a per-process memory cache
+# would let two web workers answer with different figures.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tracker_cache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # --- Celery -------------------------------------------------------------------------
 # CELERY_BROKER_URL, else REDIS_URL, else kombu's filesystem transport: messages are files
@@ -147,8 +163,36 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is delivered again
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits out a broker outage of any length
 CELERY_TIMEZONE = "UTC"
-# The periodic jobs live in code (config/schedule.py), not in the database.
+# A message that a worker took and never acknowledged (the worker was killed) goes back
+# to the queue after this long. Deliveries do not depend on it (the sweep below claims
+# them again once their lease runs out); it only has to be longer than any task runs.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=10 * 60)}
+
+# --- Periodic jobs and alert delivery -----------------------------------------------
+# Celery beat runs the jobs of config/schedule.py at these intervals (seconds). The
+# delivery sweep and the lease together bound how long a killed worker delays an email:
+# at most ALERT_LEASE_SECONDS + ALERT_SWEEP_SECONDS.
+ALERT_CHECK_SECONDS = env.int("ALERT_CHECK_SECONDS", default=15 * 60)
+ALERT_SWEEP_SECONDS = env.int("ALERT_SWEEP_SECONDS", default=60)
+ALERT_LEASE_SECONDS = env.int("ALERT_LEASE_SECONDS", default=2 * 60)
+ALERT_DIGEST_SECONDS = env.int("ALERT_DIGEST_SECONDS", default=24 * 60 * 60)
+STATUS_REFRESH_SECONDS = env.int("STATUS_REFRESH_SECONDS", default=60 * 60)
+# Waits before retrying an email after a transient SMTP error (seconds, comma-separated);
+# the last one repeats until ALERT_RETRY_FOR_SECONDS after the first attempt.
+ALERT_RETRY_BACKOFF = [int(s) for s in env.list("ALERT_RETRY_BACKOFF", default=["30", "120", "600", "3600"])]
+ALERT_RETRY_FOR_SECONDS = env.int("ALERT_RETRY_FOR_SECONDS", default=2 * 24 * 60 * 60)
+
+from config.schedule import beat_schedule  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    check=ALERT_CHECK_SECONDS,
+    sweep=ALERT_SWEEP_SECONDS,
+    refresh=STATUS_REFRESH_SECONDS,
+    digest=ALERT_DIGEST_SECONDS,
+)
 
 # --- REST API ---------------------------------------------------------------------
 # Reads are anonymous and throttled; writes need a token (`manage.py drf_create_token
@@ -185,6 +229,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The precision of a date ("exact", "on_or_before") is one choice set wherever a date is.
+    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "tracker.models.DatePrecision"},
 }
 
 # --- Email --------------------------------------------------------------------------
@@ -196,9 +242,13 @@ if EMAIL_URL:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# A relay that stops answering must not hold a worker past its lease: a quarter of it.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=max(ALERT_LEASE_SECONDS // 4, 1))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Treaty Tracker <tracker@localhost>")
-# Where the site is reached from outside, for the links in emails.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Where the site is reached from outside, for the links in emails. By default the address
+# the Procfile's web process binds (HOST, PORT); `make run` sets it for every process,
+# since honcho gives each process type a PORT of its own (web 8000, worker 8100, …).
+SITE_URL = env("SITE_URL", default=f"http://{env('HOST', default='127.0.0.1')}:{env('PORT', default='8000')}")
 # Who gets the daily digest of alerts sent, suppressed and failed (comma-separated).
 ALERT_DIGEST_TO = env.list("ALERT_DIGEST_TO", default=[])
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -10,13 +10,21 @@ Configured by environment variables, all optional:
   message). Unset: messages are counted and discarded.
 - ``SMTP_SINK_LOG``: a file of JSON lines, one per event: ``ehlo``, ``mail``, ``data``
   (the message was received and is about to be answered), ``stall``, ``abandoned`` (the
-  client hung up before the answer), ``stored``, ``refused`` (a recipient, see below).
+  client hung up before the answer), ``stored``, ``refused`` (a recipient, see below),
+  ``deferred`` (a 451 to DATA, see below). The events of a message carry its
+  ``message_id``.
 - ``SMTP_SINK_COUNT_FILE``: holds the number of messages accepted so far.
 - ``SMTP_SINK_STALL_FILE``: while this file exists, the answer to DATA waits, for at most
   the number of seconds written in the file (20 if it is empty): a slow server, to kill
   the sender in the middle of a delivery. Removing the file ends the stall.
 - ``SMTP_SINK_REFUSE``: recipients to refuse and the reply code, such as
   ``greylisted@example.org=450,gone@example.org=550``.
+- ``SMTP_SINK_DATA_451_EVERY``: N: every Nth new message is answered
+  ``451 4.3.0 Try again later`` after its DATA (event ``deferred``), as a greylisting
+  relay does. A message is told by its Message-ID: one deferred once is accepted when it
+  comes again, and only messages never deferred are counted, so N=5 defers exactly one
+  message in five, once each.
+- ``SMTP_SINK_DELAY``: seconds to wait before answering each DATA (a slow relay).
 
 A message counts as accepted, and is stored, only when the server answers ``250`` to its
 DATA, as with any SMTP server: a client that hangs up before that answer (aiosmtpd then
@@ -26,6 +34,7 @@ cancels the handler) has not delivered it.
 import asyncio
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -44,6 +53,10 @@ class Sink:
         self.stall_file = Path(stall) if stall else None
         refuse = os.environ.get("SMTP_SINK_REFUSE", "")
         self.refuse = {address: int(code) for address, code in (item.split("=") for item in refuse.split(",") if item)}
+        self.defer_every = int(os.environ.get("SMTP_SINK_DATA_451_EVERY") or 0)
+        self.delay = float(os.environ.get("SMTP_SINK_DELAY") or 0)
+        self.new_messages = 0  # messages never deferred, counted for SMTP_SINK_DATA_451_EVERY
+        self.deferred: set[str] = set()
         self.accepted = 0
         self.event("started", pid=os.getpid())
 
@@ -72,12 +85,22 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.event("data", peer=list(session.peer), to=envelope.rcpt_tos, size=len(envelope.content))
+        message_id = self.message_id(envelope.original_content or envelope.content)
+        seen = {"peer": list(session.peer), "to": envelope.rcpt_tos, "message_id": message_id}
+        self.event("data", size=len(envelope.content), **seen)
         try:
             await self.stall()
+            if self.delay:
+                await asyncio.sleep(self.delay)
         except asyncio.CancelledError:
-            self.event("abandoned", peer=list(session.peer), to=envelope.rcpt_tos)
+            self.event("abandoned", **seen)
             raise
+        if self.defer_every and message_id not in self.deferred:
+            self.new_messages += 1
+            if self.new_messages % self.defer_every == 0:
+                self.deferred.add(message_id)
+                self.event("deferred", code=451, **seen)
+                return "451 4.3.0 Try again later"
         self.accepted += 1
         if self.directory:
             name = self.directory / f"{self.accepted:06}.eml"
@@ -86,8 +109,17 @@ class Sink:
             partial.rename(name)
         if self.count_file:
             self.count_file.write_text(str(self.accepted))
-        self.event("stored", number=self.accepted, to=envelope.rcpt_tos)
+        self.event("stored", number=self.accepted, **seen)
         return "250 Message accepted for delivery"
+
+    @staticmethod
+    def message_id(content: bytes | str) -> str:
+        """The Message-ID header of a message as received ("" if it has none)."""
+        if isinstance(content, str):
+            content = content.encode()
+        head = content.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        found = re.search(rb"^Message-ID:[ \t]*(?:\r?\n[ \t]+)?(\S+)", head, re.IGNORECASE | re.MULTILINE)
+        return found[1].decode(errors="replace") if found else ""
 
     async def stall(self) -> None:
         if not self.stall_file or not self.stall_file.exists():

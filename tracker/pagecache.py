@@ -1,7 +1,7 @@
 """Whole rendered responses in the cache, dropped when the data changes.
 
 A response is stored with the data version it was rendered from (every write to the
-data changes the version, see tracker.signals) under a key with today's date in New York
+data changes the version, see tracker.dataversion) under a key with today's date in New York
 (countdowns move at midnight there), so a response is never served stale and nothing has
 to be deleted by hand. The pages use it here; the API through tracker.api.caching.
 
@@ -9,43 +9,24 @@ Two levels: the shared cache (Redis in production) holds every response for all
 processes; each process also keeps its most requested ones in memory and reads the data
 version at most once a second, so that a hit under a crowd costs no network round trip
 at all. A write made in this process is seen at once; one made in another process
-within a second.
+within a second. A cache that fails is a miss (tracker.safe_cache), never an error.
 """
 
 import hashlib
 import threading
-import time
 from collections import OrderedDict
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 
-from tracker.selectors import data_version
+from tracker import safe_cache
+from tracker.dataversion import current_version, forget_version  # noqa: F401  (the pages' and API's reads)
 
 PAGE_TIMEOUT = 60 * 60
 # Treaties are UN treaties for now; their calendar is New York's.
 CALENDAR = ZoneInfo("America/New_York")
-VERSION_TTL = 1.0  # seconds a process trusts the data version it read
-
-_version: tuple[str, float] | None = None
-
-
-def current_version() -> str:
-    """The data version, read from the shared cache at most once a second."""
-    global _version
-    now = time.monotonic()
-    if _version is None or now - _version[1] > VERSION_TTL:
-        _version = (data_version(), now)
-    return _version[0]
-
-
-def forget_version() -> None:
-    """Called when this process changes the data: the next request reads the new version."""
-    global _version
-    _version = None
 
 
 def today() -> str:
@@ -83,7 +64,7 @@ class ResponseStore:
             if entry is not None and entry[0] == version:
                 self._entries.move_to_end(key)
                 return entry[1], entry[2]
-        entry = cache.get(key)
+        entry = safe_cache.get(key)
         if entry is None or entry[0] != version:
             return None
         self._remember(key, entry)
@@ -91,7 +72,7 @@ class ResponseStore:
 
     def put(self, key: str, version: str, body: bytes, content_type: str) -> None:
         entry = (version, body, content_type)
-        cache.set(key, entry, self.timeout)
+        safe_cache.set(key, entry, self.timeout)
         self._remember(key, entry)
 
     def clear(self) -> None:

@@ -1,14 +1,12 @@
-"""Invalidate cached statuses whenever the data they are computed from changes."""
+"""Invalidate cached statuses whenever the data they are computed from changes, and check
+the alerts after a recorded action commits."""
 
 import logging
-import time
-import uuid
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from tracker.selectors import DATA_VERSION_KEY
+from tracker import dataversion, safe_cache
 
 logger = logging.getLogger(__name__)
 
@@ -20,23 +18,8 @@ WATCHED = {
 
 
 def bump_data_version(**kwargs) -> None:
-    """Move the data version on once the write commits, so no reader caches stale data."""
-
-    # A fresh random token, not a counter: an evicted counter could restart at a number
-    # that older entries still use.
-    transaction.on_commit(publish_new_version)
-
-
-def publish_new_version() -> None:
-    from tracker.pagecache import forget_version
-
-    cache.set(DATA_VERSION_KEY, new_version(), timeout=None)
-    forget_version()
-
-
-def new_version() -> str:
-    """A random token with the time of the change, read back by selectors.data_changed_at."""
-    return f"{uuid.uuid4().hex}:{time.time():.0f}"
+    """Give the data a new version in the same transaction as the write (tracker.dataversion)."""
+    dataversion.bump()
 
 
 def queue_alert_check(**kwargs) -> None:
@@ -52,12 +35,13 @@ def enqueue_check() -> None:
     """Queue one alert check for a burst of commits (a seed or an import saves many rows)."""
     from tracker.alerts.tasks import check_alerts
 
-    if not cache.add("tracker:alert-check-queued", 1, timeout=CHECK_DELAY):
+    if safe_cache.add("tracker:alert-check-queued", 1, timeout=CHECK_DELAY) is False:
         return  # a check queued by an earlier commit runs after this one
     try:
-        check_alerts.apply_async(countdown=CHECK_DELAY)
-    except Exception:  # the broker is down: the periodic check will catch up
-        logger.exception("could not queue the alert check")
+        # Fail fast: a request must not hang on a broker that is down.
+        check_alerts.apply_async(countdown=CHECK_DELAY, retry_policy={"max_retries": 1, "interval_start": 0.2})
+    except Exception:  # the broker is down: the periodic check (config.schedule) catches up
+        logger.exception("could not queue the alert check; the periodic check will run it")
 
 
 def connect() -> None:
@@ -69,7 +53,8 @@ def connect() -> None:
             uid = f"tracker-data-version-{app_label}.{model_name}"
             post_save.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-save")
             post_delete.connect(bump_data_version, sender=model, dispatch_uid=f"{uid}-delete")
-    m2m_changed.connect(bump_data_version, dispatch_uid="tracker-data-version-m2m")
+            for m2m in model._meta.many_to_many:  # an action's sources, and such
+                m2m_changed.connect(bump_data_version, sender=m2m.remote_field.through, dispatch_uid=f"{uid}-{m2m.name}")
     action = apps.get_model("signatories", "Action")
     post_save.connect(queue_alert_check, sender=action, dispatch_uid="tracker-alerts-action-save")
     post_delete.connect(queue_alert_check, sender=action, dispatch_uid="tracker-alerts-action-delete")

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from tracker import counters
 from tracker.models import Treaty
 from tracker.selectors import cached_status_dict
 
@@ -12,7 +13,9 @@ def refresh_statuses() -> dict[str, dict]:
 
     Returns the statuses by slug, so a caller (or a test) can see what was computed.
     """
-    return {treaty.slug: cached_status_dict(treaty) for treaty in Treaty.objects.all()}
+    statuses = {treaty.slug: cached_status_dict(treaty) for treaty in Treaty.objects.all()}
+    counters.prune()  # rate-limit counts of windows gone by, kept in the database without Redis
+    return statuses
 
 
 # The alerts' tasks, so that the worker (which autodiscovers tracker.tasks) knows them.

@@ -17,7 +17,7 @@ from django.utils import timezone
 from signatories.models import Participant
 from signatories.services import record_action
 from tracker.alerts import services
-from tracker.alerts.models import Alert, Delivery, Subscription
+from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription
 from tracker.rules import ActionKind
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +37,9 @@ def deposit_many(treaty, count: int, day: date) -> None:
 
 
 def send_all() -> dict:
-    totals = {"sent": 0, "retry": 0, "failed": 0}
-    while ids := services.claim_deliveries():
-        for key, value in services.send_batch(ids).items():
+    totals = {"sent": 0, "retry": 0, "failed": 0, "lost": 0}
+    while claim := services.claim_deliveries():
+        for key, value in services.send_batch(claim).items():
             totals[key] += value
     return totals
 
@@ -143,23 +143,29 @@ def test_a_transient_smtp_error_is_retried_later_and_a_permanent_one_recorded(se
         raise smtplib.SMTPRecipientsRefused({"refused@example.org": (550, b"no such user")})
 
     with mock.patch("django.core.mail.EmailMessage.send", autospec=True, side_effect=fail):
-        assert services.send_batch(services.claim_deliveries()) == {"sent": 0, "retry": 1, "failed": 1}
+        assert services.send_batch(services.claim_deliveries()) == {"sent": 0, "retry": 1, "failed": 1, "lost": 0}
     flaky = Delivery.objects.get(subscription__email="flaky@example.org")
     assert flaky.status == "pending" and flaky.not_before > timezone.now() and "connection lost" in flaky.error
     refused = Delivery.objects.get(subscription__email="refused@example.org")
     assert refused.status == "failed" and "no such user" in refused.error
-    assert services.claim_deliveries() == []  # the retry waits for its backoff
+    [final] = refused.failed_attempts.all()
+    assert "no such user" in final.error and final.retry_at is None
+    assert not services.claim_deliveries()  # the retry waits for its backoff
+    [attempt] = DeliveryAttempt.objects.filter(delivery=flaky)
+    assert attempt.number == 1 and "connection lost" in attempt.error and attempt.retry_at == flaky.not_before
 
 
 def test_a_delivery_whose_worker_died_is_claimed_again_after_its_lease(seeded):
     subscribe(seeded, "reader@example.org")
     deposit_many(seeded, 10, date(2026, 11, 20))
     services.run_checks(lambda treaty: date(2026, 11, 22))
-    [claimed] = services.claim_deliveries()  # …and the worker dies before sending
-    assert services.claim_deliveries() == []  # leased: nobody else takes it
+    first = services.claim_deliveries()  # …and the worker dies before sending
+    [claimed] = first.ids
+    assert not services.claim_deliveries()  # leased: nobody else takes it
     Delivery.objects.filter(pk=claimed).update(lease_until=timezone.now() - timedelta(seconds=1))
-    assert services.claim_deliveries() == [claimed]
-    services.send_batch([claimed])
+    second = services.claim_deliveries()
+    assert second.ids == [claimed] and second.token != first.token
+    services.send_batch(second)
     delivery = Delivery.objects.get(pk=claimed)
     assert (delivery.status, delivery.attempts) == ("sent", 2)
     assert mail.outbox[0].extra_headers["Message-ID"] == delivery.message_id
@@ -177,8 +183,8 @@ def test_two_workers_claiming_at_once_never_get_the_same_delivery(seeded):
     def worker(number: int) -> None:
         start.wait()
         try:
-            while ids := services.claim_deliveries(limit=25):
-                claims[number].extend(ids)
+            while claim := services.claim_deliveries(limit=25):
+                claims[number].extend(claim.ids)
         finally:
             connection.close()
 
@@ -202,3 +208,84 @@ def test_check_alerts_command_prints_what_was_due_sent_and_suppressed(seeded, ca
     call_command("check_alerts")
     assert "suppressed: deadline:2026-12-31:T-90, deadline:2026-12-31:T-60" in capsys.readouterr().out
     assert Alert.objects.filter(state="suppressed").count() == 2
+
+
+def test_a_worker_whose_lease_ran_out_sends_nothing_another_worker_claimed(seeded):
+    """A slow relay: the first worker's lease ran out in the middle of its batch and a
+    second worker claimed the tail; the first sends only what it still holds."""
+    for n in range(4):
+        subscribe(seeded, f"reader{n}@example.org")
+    deposit_many(seeded, 10, date(2026, 11, 20))
+    services.run_checks(lambda treaty: date(2026, 11, 22))
+    slow = services.claim_deliveries()
+    tail = slow.ids[2:]
+    Delivery.objects.filter(pk__in=tail).update(lease_until=timezone.now() - timedelta(seconds=1))
+    fast = services.claim_deliveries()
+    assert fast.ids == tail
+    slow.until = timezone.now()  # the lease is as good as gone: the next message renews it first
+    assert services.send_batch(slow) == {"sent": 2, "retry": 0, "failed": 0, "lost": 2}
+    assert services.send_batch(fast) == {"sent": 2, "retry": 0, "failed": 0, "lost": 0}
+    assert sorted(m.to[0] for m in mail.outbox) == [f"reader{n}@example.org" for n in range(4)]
+
+
+def test_a_lease_is_renewed_while_a_long_batch_is_sent(seeded, settings):
+    settings.ALERT_LEASE_SECONDS = 60
+    subscribe(seeded, "reader@example.org")
+    deposit_many(seeded, 10, date(2026, 11, 20))
+    services.run_checks(lambda treaty: date(2026, 11, 22))
+    claim = services.claim_deliveries()
+    claim.until = timezone.now() + timedelta(seconds=10)  # less than a quarter of the lease left
+    assert services.renew(claim) == set(claim.ids)
+    assert claim.until > timezone.now() + timedelta(seconds=50)
+    assert Delivery.objects.get(pk=claim.ids[0]).lease_until == claim.until
+
+
+def one_round() -> dict:
+    """One claim and send, then the backoff's wait is over (as if time had passed)."""
+    outcome = services.send_batch(services.claim_deliveries())
+    Delivery.objects.filter(status="pending").update(not_before=timezone.now() - timedelta(seconds=1))
+    return outcome
+
+
+def test_a_success_after_a_failed_attempt_keeps_that_attempt_s_error(seeded):
+    subscribe(seeded, "reader@example.org")
+    deposit_many(seeded, 10, date(2026, 11, 20))
+    services.run_checks(lambda treaty: date(2026, 11, 22))
+    refusal = smtplib.SMTPDataError(451, b"4.3.0 Try again later")
+    with mock.patch("django.core.mail.EmailMessage.send", autospec=True, side_effect=refusal):
+        assert one_round()["retry"] == 1
+    assert one_round()["sent"] == 1
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
+    assert "451" in delivery.error
+    [attempt] = delivery.failed_attempts.all()
+    assert attempt.number == 1 and "Try again later" in attempt.error
+
+
+def test_transient_errors_are_retried_until_the_retry_period_is_over(seeded):
+    subscribe(seeded, "reader@example.org")
+    deposit_many(seeded, 10, date(2026, 11, 20))
+    services.run_checks(lambda treaty: date(2026, 11, 22))
+    refusal = smtplib.SMTPRecipientsRefused({"reader@example.org": (450, b"greylisted")})
+    with mock.patch("django.core.mail.EmailMessage.send", autospec=True, side_effect=refusal):
+        for _ in range(7):  # more attempts than the old fixed limit of five
+            assert one_round()["retry"] == 1
+        Delivery.objects.update(created_at=timezone.now() - timedelta(days=3))
+        assert one_round()["failed"] == 1
+    delivery = Delivery.objects.get()
+    assert delivery.status == "failed" and delivery.error.startswith("gave up after 8 attempts")
+    assert delivery.failed_attempts.count() == 8
+    assert delivery.failed_attempts.last().retry_at is None
+
+
+def test_the_sweep_fans_out_an_alert_that_a_killed_worker_left_pending(seeded):
+    """fan_out is one transaction: a worker killed in it leaves the alert pending, with no
+    delivery, for the sweep to fan out whole."""
+    subscribe(seeded, "reader@example.org")
+    deposit_many(seeded, 10, date(2026, 11, 20))
+    services.check_treaty(seeded, date(2026, 11, 22))  # recorded, not fanned out
+    assert Alert.objects.filter(key="threshold:10", state="pending").exists()
+    from tracker.alerts.tasks import send_deliveries
+
+    send_deliveries()
+    assert [m.to for m in mail.outbox] == [["reader@example.org"]]

@@ -3,6 +3,7 @@ and the rates as settings write them."""
 
 import pytest
 
+from tracker import counters
 from tracker.api.throttling import Rate, counter, hit, wait_seconds
 
 THREE_A_MINUTE = Rate(3, 60)
@@ -66,7 +67,21 @@ def test_a_low_rate_is_counted_request_by_request_and_a_refusal_is_not_counted()
     rate = Rate.parse("3/minute")
     assert [hit("anon", "192.0.2.1", rate, START + n) for n in range(5)] == [None, None, None, 77, 76]
     key = f"tracker:throttle:anon:3/60:192.0.2.1:{int(START // 60)}"
-    assert int(counter.client().get(key)) == 3
+    assert counters.get(key) == 3
+
+
+@pytest.mark.django_db
+def test_without_redis_the_counts_are_kept_in_the_database(settings):
+    """The embedded defaults have no Redis: every process counts in the same table."""
+    from tracker.state import Counter
+
+    settings.REDIS_URL = ""
+    rate = Rate.parse("2/minute")
+    assert [hit("anon", "192.0.2.9", rate, START + n) for n in range(3)] == [None, None, 88]
+    [row] = Counter.objects.filter(key__endswith=f"192.0.2.9:{int(START // 60)}")
+    assert row.count == 2  # the refused request was given back
+    assert counters.incr("tracker:test:expired", ttl_seconds=-1) == 1  # created already expired…
+    assert counters.incr("tracker:test:expired", ttl_seconds=60) == 1  # …so the next one starts again
 
 
 def test_a_high_rate_asks_redis_once_every_hundredth_request(monkeypatch):

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from tracker.alerts.models import Alert, Delivery, Subscription
+from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription
 
 
 @admin.register(Subscription)
@@ -26,6 +26,19 @@ class AlertAdmin(admin.ModelAdmin):
         return False  # alerts come from the checks, never by hand
 
 
+class DeliveryAttemptInline(admin.TabularInline):
+    """Every failed attempt, with the SMTP server's answer, kept after a later success."""
+
+    model = DeliveryAttempt
+    fields = ["number", "at", "error", "retry_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     """Every attempt's outcome; failed deliveries show the SMTP error."""
@@ -35,6 +48,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["alert", "subscription"]
     search_fields = ["subscription__email", "alert__key", "error"]
     readonly_fields = ["alert", "subscription", "status", "attempts", "not_before", "lease_until", "sent_at", "error"]
+    inlines = [DeliveryAttemptInline]
 
     def has_add_permission(self, request):
         return False

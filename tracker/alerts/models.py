@@ -100,6 +100,9 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     not_before = models.DateTimeField(null=True, blank=True, help_text="Retry no earlier than this.")
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The worker's token for its claim: a worker writes the outcome only of deliveries it
+    # still holds, so one whose lease ran out (a slow relay) never records over another's.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,3 +120,23 @@ class Delivery(models.Model):
     def message_id(self) -> str:
         """The same on every attempt, so a retried email is recognisably the same message."""
         return f"<alert-{self.alert_id}.delivery-{self.pk}@treaty-tracker>"
+
+
+class DeliveryAttempt(models.Model):
+    """One failed attempt to send a delivery, with the SMTP server's answer.
+
+    A delivery keeps its own last error; these rows keep every error of every attempt,
+    so that a retry that succeeds does not hide what went wrong before it.
+    """
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="failed_attempts")
+    number = models.PositiveIntegerField(help_text="Which attempt of the delivery this was (1 is the first).")
+    at = models.DateTimeField()
+    error = models.TextField()
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="When the next attempt is due; empty: gave up.")
+
+    class Meta:
+        ordering = ["delivery", "number"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}: {self.error[:60]}"

@@ -5,31 +5,30 @@
    all but the most relevant of a group as suppressed.
 2. ``fan_out`` claims a pending alert with ``UPDATE … WHERE fanned_out_at IS NULL`` (one
    worker wins) and creates a delivery per active subscriber who wants that kind.
-3. ``claim_deliveries`` hands a batch of deliveries to one worker for a lease; a worker
-   that dies leaves them to be claimed again once the lease expires. ``send_batch``
-   sends them over one SMTP connection and records each outcome.
+3. ``claim_deliveries`` hands a batch of deliveries to one worker for a lease, under a
+   token of its own; a worker that dies leaves them to be claimed again once the lease
+   expires. ``send_batch`` sends them over one SMTP connection, checks the lease before
+   each message, and records each outcome only where it still holds the claim. A
+   transient SMTP error is retried with backoff, each attempt's error kept on record.
 """
 
 import smtplib
+import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from signatories.models import Action
-from tracker.alerts import rules
+from tracker.alerts import rules, selectors
 from tracker.alerts.emails import build_message, smtp_connection
-from tracker.alerts.models import Alert, Delivery, Subscription
+from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription
 from tracker.models import Treaty
-from tracker.selectors import treaty_status
 
-LEASE = timedelta(minutes=5)
 BATCH = 200
-MAX_ATTEMPTS = 5
-# Seconds to wait before retry n (1-based) after a transient SMTP error.
-BACKOFF = (30, 120, 600, 3600)
 # SMTP replies that will not get better by trying again: the address or the message is
 # refused with a 5xx code (a 4xx one, such as greylisting, is retried; see permanent()).
 PERMANENT_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
@@ -47,7 +46,7 @@ class CheckReport:
 
 def check_treaty(treaty: Treaty, today: date, *, dry_run: bool = False) -> CheckReport:
     """Record the treaty's newly due alerts (nothing is written on a dry run)."""
-    due = rules.due_alerts(treaty_status(treaty, today))
+    due = selectors.due_alerts(treaty, today)  # per-treaty milestones; deposits since the last alert
     known = set(Alert.objects.filter(treaty=treaty).values_list("key", flat=True))
     send, suppress = rules.split_new(due, known)
     participant_alerts = participant_events(treaty, known)
@@ -137,15 +136,31 @@ def recipients(alert: Alert):
     return active.filter(participant_id=alert.participant_id, confirmed_at__lt=since)
 
 
+def lease() -> timedelta:
+    return timedelta(seconds=settings.ALERT_LEASE_SECONDS)
+
+
 def claimable(now) -> Q:
     open_pending = Q(status=Delivery.Status.PENDING) & (Q(not_before__isnull=True) | Q(not_before__lte=now))
     abandoned = Q(status=Delivery.Status.SENDING, lease_until__lt=now)
     return open_pending | abandoned
 
 
-def claim_deliveries(limit: int = BATCH) -> list[int]:
+@dataclass
+class Claim:
+    """Deliveries one worker holds: their ids, its token, and until when it holds them."""
+
+    token: uuid.UUID
+    ids: list[int]
+    until: datetime
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+
+def claim_deliveries(limit: int = BATCH) -> Claim:
     """Give this worker up to ``limit`` deliveries for a lease; no other worker gets them."""
-    now = timezone.now()
+    now, token = timezone.now(), uuid.uuid4()
     with transaction.atomic():
         ids = list(
             Delivery.objects.select_for_update(skip_locked=True)
@@ -156,35 +171,73 @@ def claim_deliveries(limit: int = BATCH) -> list[int]:
         # The same condition again: on a database without row locks, a row another
         # worker claimed in between no longer matches, and is not claimed twice.
         Delivery.objects.filter(pk__in=ids).filter(claimable(now)).update(
-            status=Delivery.Status.SENDING, lease_until=now + LEASE, attempts=F("attempts") + 1
+            status=Delivery.Status.SENDING, lease_until=now + lease(), attempts=F("attempts") + 1, claim=token
         )
-    return list(
-        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, lease_until=now + LEASE).values_list(
-            "pk", flat=True
-        )
+    return Claim(token, list(Delivery.objects.filter(claim=token).order_by("pk").values_list("pk", flat=True)),
+                 now + lease())  # fmt: skip
+
+
+def renew(claim: Claim) -> set[int]:
+    """Extend the lease of what this worker still holds; the ids it still holds.
+
+    A delivery whose lease ran out may have been claimed by another worker (its token
+    replaced this one's): it is no longer this worker's to send.
+    """
+    now = timezone.now()
+    held = Delivery.objects.filter(pk__in=claim.ids, claim=claim.token, status=Delivery.Status.SENDING)
+    held.update(lease_until=now + lease())
+    claim.until = now + lease()
+    return set(held.values_list("pk", flat=True))
+
+
+def send_batch(claim: Claim) -> dict[str, int]:
+    """Send the claimed deliveries over one SMTP connection; record each outcome.
+
+    The lease is checked before every message and renewed once a quarter of it is left,
+    so a slow relay cannot let the lease run out unnoticed while another worker sends the
+    same tail again.
+    """
+    outcome = {"sent": 0, "retry": 0, "failed": 0, "lost": 0}
+    deliveries = Delivery.objects.filter(pk__in=claim.ids).select_related(
+        "alert__treaty", "subscription__participant"
     )
-
-
-def send_batch(ids: list[int]) -> dict[str, int]:
-    """Send the claimed deliveries over one SMTP connection; record each outcome."""
-    outcome = {"sent": 0, "retry": 0, "failed": 0}
-    deliveries = Delivery.objects.filter(pk__in=ids).select_related("alert__treaty", "subscription__participant")
+    held = set(claim.ids)
     with smtp_connection() as connection:
-        for delivery in deliveries:
-            outcome[send_one(delivery, connection)] += 1
+        for delivery in deliveries.order_by("pk"):
+            if timezone.now() > claim.until - lease() / 4:
+                held = renew(claim)
+            if delivery.pk not in held:
+                outcome["lost"] += 1
+                continue
+            result = send_one(delivery, connection, claim.token)
+            outcome[result] += 1
     return outcome
 
 
-def send_one(delivery: Delivery, connection) -> str:
+def send_one(delivery: Delivery, connection, token) -> str:
+    """Send one delivery; "sent", "retry" or "failed" as recorded (or "lost" if it was not
+    this worker's any more when the outcome came)."""
     try:
         build_message(delivery, connection).send()
     except PERMANENT_ERRORS as error:
         if permanent(error):
-            return finish(delivery, Delivery.Status.FAILED, error=repr(error))
-        return retry(delivery, error)
+            record_attempt(delivery, error, retry_at=None)
+            return finish(delivery, token, Delivery.Status.FAILED, error=repr(error))
+        return retry(delivery, token, error)
     except (smtplib.SMTPException, OSError) as error:
-        return retry(delivery, error)
-    return finish(delivery, Delivery.Status.SENT)
+        if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
+            reconnect(connection)  # the next message gets a new connection
+        return retry(delivery, token, error)
+    return finish(delivery, token, Delivery.Status.SENT)
+
+
+def reconnect(connection) -> None:
+    """Drop a connection the server broke; the backend opens a new one for the next message."""
+    try:
+        connection.close()
+    except Exception:  # closing a broken connection can fail too; it is dropped either way
+        pass
+    connection.connection = None
 
 
 def permanent(error: smtplib.SMTPException) -> bool:
@@ -196,22 +249,45 @@ def permanent(error: smtplib.SMTPException) -> bool:
     return all(code >= 500 for code in codes)
 
 
-def retry(delivery: Delivery, error: Exception) -> str:
-    """Put the delivery back for a later attempt, or give up after MAX_ATTEMPTS."""
-    if delivery.attempts >= MAX_ATTEMPTS:
-        return finish(delivery, Delivery.Status.FAILED, error=f"gave up after {delivery.attempts} attempts: {error!r}")
-    wait = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-        status=Delivery.Status.PENDING, not_before=timezone.now() + timedelta(seconds=wait), error=repr(error)
+def retry_wait(attempts: int) -> int:
+    """Seconds before the next attempt after ``attempts`` failed ones (the last wait repeats)."""
+    backoff = settings.ALERT_RETRY_BACKOFF
+    return backoff[min(attempts, len(backoff)) - 1]
+
+
+def retry(delivery: Delivery, token, error: Exception) -> str:
+    """Put the delivery back for a later attempt, keeping this attempt's error; give up only
+    once ALERT_RETRY_FOR_SECONDS have passed since it was created."""
+    now = timezone.now()
+    given_up = now - delivery.created_at > timedelta(seconds=settings.ALERT_RETRY_FOR_SECONDS)
+    retry_at = None if given_up else now + timedelta(seconds=retry_wait(delivery.attempts))
+    record_attempt(delivery, error, retry_at)
+    if given_up:
+        return finish(delivery, token, Delivery.Status.FAILED,
+                      error=f"gave up after {delivery.attempts} attempts: {error!r}")  # fmt: skip
+    held = Delivery.objects.filter(pk=delivery.pk, claim=token, status=Delivery.Status.SENDING)
+    changed = held.update(status=Delivery.Status.PENDING, not_before=retry_at, error=repr(error), lease_until=None)
+    return "retry" if changed else "lost"
+
+
+def record_attempt(delivery: Delivery, error: Exception, retry_at) -> None:
+    """Keep this failed attempt's error for good, whatever the next attempt brings."""
+    DeliveryAttempt.objects.create(
+        delivery=delivery, number=delivery.attempts, at=timezone.now(), error=repr(error), retry_at=retry_at
     )
-    return "retry"
 
 
-def finish(delivery: Delivery, status: str, error: str = "") -> str:
-    fields = {"status": status, "error": error, "lease_until": None}
+def finish(delivery: Delivery, token, status: str, error: str = "") -> str:
+    """Record the outcome, if this worker still holds the delivery. A success keeps the
+    error of the attempt before it."""
+    fields = {"status": status, "lease_until": None}
+    if error:
+        fields["error"] = error
     if status == Delivery.Status.SENT:
         fields["sent_at"] = timezone.now()
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(**fields)
+    changed = Delivery.objects.filter(pk=delivery.pk, claim=token, status=Delivery.Status.SENDING).update(**fields)
+    if not changed:
+        return "lost"
     return "sent" if status == Delivery.Status.SENT else "failed"
 
 
@@ -223,9 +299,13 @@ def run_checks(today_of=Treaty.local_date, *, dry_run: bool = False) -> list[Che
     """Check every treaty on its own calendar's today, then fan out what became pending."""
     reports = [check_treaty(treaty, today_of(treaty), dry_run=dry_run) for treaty in Treaty.objects.all()]
     if not dry_run:
-        for alert_id in pending_alert_ids():
-            fan_out(alert_id)
+        fan_out_pending()
     return reports
+
+
+def fan_out_pending() -> int:
+    """Fan out every alert still pending; the deliveries created."""
+    return sum(fan_out(alert_id) for alert_id in pending_alert_ids())
 
 
 def digest_counts(since) -> dict:
@@ -266,33 +346,3 @@ def send_digest(now=None) -> bool:
     send_mail("Treaty tracker: alerts of the last day", "\n".join(lines), None, settings.ALERT_DIGEST_TO)
     return True
 
-
-def subscribe(email: str, treaty_slug: str, participant_key: str = "", kinds: dict | None = None) -> None:
-    """Record a subscription request and mail its confirmation link.
-
-    An address that is already confirmed gets nothing (and nothing changes): only the
-    links in its own emails change its preferences. An unconfirmed or unsubscribed one
-    gets a new confirmation link.
-    """
-    from signatories.selectors import ParticipantIndex
-    from tracker.alerts.emails import confirmation_message
-
-    treaty = Treaty.objects.get(slug=treaty_slug)
-    participant = ParticipantIndex().get(participant_key) if participant_key else None
-    subscription, created = Subscription.objects.get_or_create(
-        email=email.strip().lower(), treaty=treaty, participant=participant, defaults=kinds or {}
-    )
-    if subscription.active:
-        return
-    if not created:
-        Subscription.objects.filter(pk=subscription.pk).update(confirmed_at=None, unsubscribed_at=None, **(kinds or {}))
-    confirmation_message(subscription).send()
-
-
-def expire_unconfirmed(now=None) -> int:
-    """Delete subscription requests nobody confirmed within the link's lifetime."""
-    from tracker.alerts.emails import CONFIRM_MAX_AGE
-
-    cutoff = (now or timezone.now()) - timedelta(seconds=CONFIRM_MAX_AGE)
-    deleted, _ = Subscription.objects.filter(confirmed_at__isnull=True, created_at__lt=cutoff).delete()
-    return deleted

@@ -11,6 +11,7 @@ The arithmetic is ``wait_seconds``, a pure function; ``hit`` keeps the counts;
 ``check_rates`` reports a malformed rate in ``manage.py check``.
 """
 
+import logging
 import math
 import re
 import threading
@@ -20,8 +21,11 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core import checks
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
+
+from tracker import counters
+
+logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
            "d": 86400, "day": 86400}  # fmt: skip
@@ -128,38 +132,25 @@ leases = Leases()
 
 
 class Counter:
-    """The counts, in Redis when REDIS_URL is set (one pipelined round trip), else in the
-    Django cache (each process's memory under the embedded defaults)."""
-
-    def __init__(self):
-        self._client = None
-        self._lock = threading.Lock()
+    """The counts, shared by every process: in Redis when REDIS_URL is set (one pipelined
+    round trip), else in the database (tracker.counters). A counter that fails lets the
+    request through: a rate limit is not worth an error page."""
 
     def add_and_get(self, key: str, previous_key: str, amount: int, ttl: int) -> tuple[int, int]:
         """Add ``amount`` to ``key`` (kept ``ttl`` seconds); its count and ``previous_key``'s."""
-        if not settings.REDIS_URL:
-            cache.add(key, 0, ttl)
-            return cache.incr(key, amount), cache.get(previous_key, 0)
-        pipe = self.client().pipeline(transaction=False)
-        pipe.incrby(key, amount).expire(key, ttl).get(previous_key)
-        current, _, previous = pipe.execute()
-        return int(current), int(previous or 0)
+        try:
+            return counters.add_and_get(key, previous_key, amount, ttl)
+        except Exception:
+            logger.warning("the throttle's counter failed; the request is let through", exc_info=True)
+            return 0, 0
 
     def add(self, key: str, amount: int) -> int:
         """Add ``amount`` (negative to give back) to ``key``; its new count."""
-        if not settings.REDIS_URL:
-            return cache.incr(key, amount)
-        return int(self.client().incrby(key, amount))
-
-    def client(self):
-        """One Redis client (with its connection pool) per process and URL."""
-        import redis
-
-        with self._lock:
-            if self._client is None or self._client[0] != settings.REDIS_URL:
-                url = settings.REDIS_URL
-                self._client = (url, redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5))
-            return self._client[1]
+        try:
+            return counters.add(key, amount, 2 * 24 * 60 * 60)
+        except Exception:
+            logger.warning("the throttle's counter failed", exc_info=True)
+            return 0
 
 
 counter = Counter()

@@ -21,8 +21,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  suppressed: {', '.join(report.suppressed) or 'nothing'}")
         if dry_run:
             return
-        totals = {"sent": 0, "retry": 0, "failed": 0}
-        while ids := services.claim_deliveries():
-            for key, value in services.send_batch(ids).items():
+        totals = dict.fromkeys(("sent", "retry", "failed", "lost"), 0)
+        while claim := services.claim_deliveries():
+            for key, value in services.send_batch(claim).items():
                 totals[key] += value
-        self.stdout.write(f"emails: {totals['sent']} sent, {totals['retry']} to retry, {totals['failed']} failed")
+        line = f"emails: {totals['sent']} sent, {totals['retry']} to retry, {totals['failed']} failed"
+        if totals["lost"]:  # another worker took them over after this one's lease ran out
+            line += f", {totals['lost']} left to another worker"
+        self.stdout.write(line)
