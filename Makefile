@@ -7,6 +7,10 @@ PORT ?= 8000
 # The suite runs against the real services (see .ci/run); override to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# Two test processes (pytest-xdist), a file at a time each: much of the suite waits on
+# workers, browsers and servers it starts. Each process has its own test database and the
+# Redis database below TEST_REDIS_URL's for each further process. TEST_PROCESSES= runs one.
+TEST_PROCESSES ?= -n 2 --dist loadfile
 
 .PHONY: run test install migrate seed clean
 
@@ -39,7 +43,7 @@ run: seed
 		$(BIN)/honcho start --port $(PORT) -f Procfile
 
 test: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var

@@ -13,6 +13,26 @@ NEW_YORK = ZoneInfo("America/New_York")
 TODAY = date(2026, 11, 22)
 
 
+def pytest_configure(config):
+    """Under pytest-xdist (`make test` runs two processes), give each process a Redis
+    database of its own: the caches are emptied between tests, and the Celery workers a
+    test starts must take only its own tasks. (PostgreSQL is already one test database
+    per process, test_test_gw0 and so on.)"""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not settings.REDIS_URL:
+        return
+    base, _, number = settings.REDIS_URL.rpartition("/")
+    url = f"{base}/{int(number or 0) - int(worker[2:])}"
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
+    settings.CACHES["default"]["LOCATION"] = url
+    from django.core.cache import caches
+
+    caches.__dict__.pop("settings", None)  # read CACHES again if anything read it already
+    from config.celery import app
+
+    app.conf.broker_url = app.conf.result_backend = url
+
+
 def pytest_sessionstart(session):
     """Refuse to run, rather than skip, when the services the suite needs are not configured."""
     if os.environ.get("TRACKER_TESTS_ALLOW_SQLITE") == "1":

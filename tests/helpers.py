@@ -24,8 +24,10 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 def clear_caches() -> None:
-    """Empty the shared cache and this process's copies of pages and API responses, and
-    the throttle's leases."""
+    """Empty the shared cache and this process's copies of pages and API responses, the
+    throttle's leases, and Django's cache of content types (a content type created in a
+    test's transaction, which is rolled back, would otherwise stay in it for the next)."""
+    from django.contrib.contenttypes.models import ContentType
     from django.core.cache import cache
 
     from tracker import pagecache
@@ -36,6 +38,7 @@ def clear_caches() -> None:
     pagecache.pages.clear()
     caching.responses.clear()
     throttling.leases.clear()
+    ContentType.objects.clear_cache()
 
 
 def ensure_roles() -> None:

@@ -105,9 +105,11 @@ class Site:
                 self.process.wait(timeout=10)
 
 
-@pytest.fixture
-def site(tmp_path):
-    site = Site(tmp_path, API_ANON_RATE="20/minute", DJANGO_BEHIND_PROXY="true")
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One site for the tests below: each counts its own clients (addresses behind the
+    proxy), so they do not disturb one another."""
+    site = Site(tmp_path_factory.mktemp("site"), API_ANON_RATE="20/minute", DJANGO_BEHIND_PROXY="true")
     site.manage("migrate", "--no-input")
     site.manage("seed")
     site.start()
