@@ -37,6 +37,13 @@ def add(key: str, amount: int, ttl_seconds: int) -> int:
     """Add ``amount`` (negative to give back) to ``key`` without moving its expiry; its new
     count. A key that had expired is created for ``ttl_seconds``."""
     if not settings.REDIS_URL:
+        if amount < 0:  # giving back: only to a live count, never a new one below zero
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    'UPDATE tracker_counter SET "count" = "count" + %s WHERE "key" = %s AND "expires_at" > %s',
+                    [amount, key, time.time()],
+                )
+            return get(key)
         return incr(key, ttl_seconds, amount)
     pipe = redis_client().pipeline(transaction=False)
     count, ttl = pipe.incrby(key, amount).ttl(key).execute()

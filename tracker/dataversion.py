@@ -13,7 +13,7 @@ process is seen at once, one made in another process within a second.
 import time
 import uuid
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 VERSION_TTL = 1.0  # seconds a process trusts the data version it read
@@ -57,7 +57,11 @@ def bump() -> None:
 
     token, now = uuid.uuid4().hex, timezone.now()
     if not DataVersion.objects.filter(pk=1).update(token=token, changed_at=now):
-        DataVersion.objects.update_or_create(pk=1, defaults={"token": token, "changed_at": now})
+        try:
+            with transaction.atomic():  # a savepoint: another process may create it first
+                DataVersion.objects.create(pk=1, token=token, changed_at=now)
+        except IntegrityError:
+            DataVersion.objects.filter(pk=1).update(token=token, changed_at=now)
     transaction.on_commit(forget_version)
 
 

@@ -88,11 +88,6 @@ def status_dict(treaty: Treaty, status: rules.Status) -> dict:
     }
 
 
-def data_version() -> str:
-    """The data version as stored now (see tracker.dataversion)."""
-    return dataversion.data_version()
-
-
 def data_changed_at(version: str | None = None) -> int:
     """When the data last changed, as a Unix time, from the data version."""
     return dataversion.changed_at(version or dataversion.current_version())

@@ -18,7 +18,12 @@ WATCHED = {
 
 
 def bump_data_version(**kwargs) -> None:
-    """Give the data a new version in the same transaction as the write (tracker.dataversion)."""
+    """Give the data a new version in the same transaction as the write (tracker.dataversion).
+
+    A many-to-many change is announced before it is made (pre_add…): only the change counts.
+    """
+    if kwargs.get("action", "post").startswith("pre_"):
+        return
     dataversion.bump()
 
 

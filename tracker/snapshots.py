@@ -9,7 +9,8 @@ from datetime import date
 
 from signatories.models import Action, Participant
 from tracker import rules
-from tracker.models import DatePrecision, Source, Treaty
+from tracker.models import Source, Treaty
+from tracker.selectors import precision
 
 CONFIDENCE_RANK = {"depositary": 0, "official": 1, "press": 2}
 
@@ -40,10 +41,7 @@ class ParticipantRow:
     @property
     def entry_into_force_precision(self) -> str | None:
         """``entry_into_force_on``'s precision in ``DatePrecision``'s values; None without it."""
-        if self.entry_into_force_on is None:
-            return None
-        on_or_before = self.entry_into_force_on_or_before
-        return (DatePrecision.ON_OR_BEFORE if on_or_before else DatePrecision.EXACT).value
+        return precision(self.entry_into_force_on, self.entry_into_force_on_or_before)
 
     @property
     def confidence(self) -> str:

@@ -47,13 +47,14 @@ def read_token(token: str, salt: str, max_age: int | None = None) -> dict | None
         return None
 
 
-def unsubscribe_url(subscription) -> str:
-    return absolute(reverse("alerts:unsubscribe", args=[unsubscribe_token(subscription)]))
+def unsubscribe_url(token: str) -> str:
+    """The one-click unsubscribe page of the subscription ``token`` (unsubscribe_token) names."""
+    return absolute(reverse("alerts:unsubscribe", args=[token]))
 
 
-def manage_url(subscription) -> str:
+def manage_url(token: str) -> str:
     """The preferences page; it takes the same token as unsubscribing."""
-    return absolute(reverse("alerts:manage", args=[unsubscribe_token(subscription)]))
+    return absolute(reverse("alerts:manage", args=[token]))
 
 
 # Stand-ins for a recipient's own links in an alert rendered once for a batch; none is
@@ -114,8 +115,7 @@ def build_message(delivery, connection=None, now: SendTimeFacts | None = None) -
     alert, subscription = delivery.alert, delivery.subscription
     now = now or getattr(connection, "send_time_facts", None) or SendTimeFacts()
     token = unsubscribe_token(subscription)
-    unsubscribe = absolute(reverse("alerts:unsubscribe", args=[token]))
-    manage = absolute(reverse("alerts:manage", args=[token]))
+    unsubscribe, manage = unsubscribe_url(token), manage_url(token)
     subject, text, html = (
         part.replace(UNSUBSCRIBE_LINK, unsubscribe).replace(MANAGE_LINK, manage) for part in now.parts(alert)
     )

@@ -221,23 +221,33 @@ def send_one(delivery: Delivery, connection, token) -> str:
         build_message(delivery, connection).send()
     except PERMANENT_ERRORS as error:
         if permanent(error):
-            record_attempt(delivery, error, retry_at=None)
-            return finish(delivery, token, Delivery.Status.FAILED, error=repr(error))
+            return fail(delivery, token, error, repr(error))
         return retry(delivery, token, error)
-    except (smtplib.SMTPException, OSError) as error:
-        if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
+    except OSError as error:  # smtplib's errors are OSErrors too
+        if broken(error):
             reconnect(connection)  # the next message gets a new connection
         return retry(delivery, token, error)
     return finish(delivery, token, Delivery.Status.SENT)
 
 
+def broken(error: OSError) -> bool:
+    """Whether the connection is gone (the server hung up, the network failed), rather than
+    a reply the server gave on a connection that still works."""
+    return isinstance(error, smtplib.SMTPServerDisconnected) or not isinstance(error, smtplib.SMTPException)
+
+
 def reconnect(connection) -> None:
-    """Drop a connection the server broke; the backend opens a new one for the next message."""
+    """Replace a connection the server broke with a new one for the rest of the batch (if
+    that fails too, the backend tries again for the next message)."""
     try:
         connection.close()
     except Exception:  # closing a broken connection can fail too; it is dropped either way
         pass
     connection.connection = None
+    try:
+        connection.open()
+    except OSError:
+        pass
 
 
 def permanent(error: smtplib.SMTPException) -> bool:
@@ -259,15 +269,22 @@ def retry(delivery: Delivery, token, error: Exception) -> str:
     """Put the delivery back for a later attempt, keeping this attempt's error; give up only
     once ALERT_RETRY_FOR_SECONDS have passed since it was created."""
     now = timezone.now()
-    given_up = now - delivery.created_at > timedelta(seconds=settings.ALERT_RETRY_FOR_SECONDS)
-    retry_at = None if given_up else now + timedelta(seconds=retry_wait(delivery.attempts))
-    record_attempt(delivery, error, retry_at)
-    if given_up:
-        return finish(delivery, token, Delivery.Status.FAILED,
-                      error=f"gave up after {delivery.attempts} attempts: {error!r}")  # fmt: skip
+    if now - delivery.created_at > timedelta(seconds=settings.ALERT_RETRY_FOR_SECONDS):
+        return fail(delivery, token, error, f"gave up after {delivery.attempts} attempts: {error!r}")
+    retry_at = now + timedelta(seconds=retry_wait(delivery.attempts))
     held = Delivery.objects.filter(pk=delivery.pk, claim=token, status=Delivery.Status.SENDING)
-    changed = held.update(status=Delivery.Status.PENDING, not_before=retry_at, error=repr(error), lease_until=None)
-    return "retry" if changed else "lost"
+    if not held.update(status=Delivery.Status.PENDING, not_before=retry_at, error=repr(error), lease_until=None):
+        return "lost"
+    record_attempt(delivery, error, retry_at)
+    return "retry"
+
+
+def fail(delivery: Delivery, token, error: Exception, reason: str) -> str:
+    """Record the delivery as failed for good, with this last attempt's error."""
+    outcome = finish(delivery, token, Delivery.Status.FAILED, error=reason)
+    if outcome != "lost":
+        record_attempt(delivery, error, retry_at=None)
+    return outcome
 
 
 def record_attempt(delivery: Delivery, error: Exception, retry_at) -> None:
