@@ -289,3 +289,20 @@ def test_the_sweep_fans_out_an_alert_that_a_killed_worker_left_pending(seeded):
 
     send_deliveries()
     assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+
+
+@pytest.mark.parametrize(
+    "error, is_broken",
+    [
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True),
+        (ConnectionResetError(104, "Connection reset by peer"), True),
+        (TimeoutError("timed out"), True),
+        (smtplib.SMTPDataError(451, b"4.3.0 Try again later"), False),
+        (smtplib.SMTPHeloError(421, b"4.7.0 Too busy"), False),
+        (smtplib.SMTPRecipientsRefused({"a@example.org": (450, b"greylisted")}), False),
+    ],
+)
+def test_only_a_lost_connection_is_opened_again_a_reply_keeps_it(error, is_broken):
+    """smtplib's errors are OSErrors too: a reply on a working connection must not make the
+    rest of the batch open a connection per message."""
+    assert services.broken(error) is is_broken
