@@ -8,6 +8,7 @@ import pytest
 from tracker.rules import (
     ActionKind,
     ActionRecord,
+    Delay,
     ParticipantStatus,
     TreatyRule,
     participant_status,
@@ -20,13 +21,13 @@ OPENS, CLOSES = D("2025-10-25"), D("2026-12-31")
 # A small threshold keeps the tables readable; the arithmetic is the same for 40.
 RULE = TreatyRule(
     threshold=3,
-    entry_into_force_delay_days=90,
-    later_joiner_delay_days=30,
+    delay=Delay.days(90),
+    later_delay=Delay.days(30),
     reio_counts_as_additional=False,
     signature_opens_on=OPENS,
     signature_closes_on=CLOSES,
 )
-HANOI = TreatyRule(40, 90, 30, False, OPENS, CLOSES)
+HANOI = TreatyRule(40, Delay.days(90), Delay.days(30), False, OPENS, CLOSES)
 
 
 def deposit(
@@ -213,7 +214,7 @@ def test_eu_instrument_does_not_count_toward_threshold():
 
 
 def test_eu_instrument_counts_when_the_treaty_says_it_is_additional():
-    rule = TreatyRule(3, 90, 30, reio_counts_as_additional=True)
+    rule = TreatyRule(3, Delay.days(90), Delay.days(30), reio_counts_as_additional=True)
     status = status_as_of(rule, [eu("2026-01-05"), deposit("FR", "2026-02-01"), deposit("DE", "2026-03-01")], D("2026-03-01"))
     assert status.instruments_counted == 3
     assert status.threshold_reached_on == D("2026-03-01")
@@ -307,7 +308,7 @@ def test_signatories_and_the_signature_countdown_follow_the_calendar(as_of, sign
 
 
 def test_a_treaty_without_signature_deadline_has_no_countdown():
-    status = status_as_of(TreatyRule(3, 90, 30), [], D("2026-11-22"))
+    status = status_as_of(TreatyRule(3, Delay.days(90), Delay.days(30)), [], D("2026-11-22"))
     assert status.days_until_signature_closes is None
     assert status.signature_open
 
