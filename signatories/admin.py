@@ -1,7 +1,8 @@
 """The admin for participants and what they did: actions, domestic steps, aliases, memberships.
 
-Built on ``tracker.admin.AuditedAdmin``: every change is kept in the history with the
-user and an optional reason.
+Built on ``tracker.admin.AuditedAdmin``: every save and deletion, inlines included, goes
+through the services (tracker.services.save_valid and delete_valid), kept in the history
+with the user and an optional reason, and changes the data version.
 """
 
 from django.contrib import admin

@@ -1,4 +1,8 @@
-"""Writes for participants and their actions, and the loaders of the shipped data files."""
+"""Writes for participants and their actions, and the loaders of the shipped data files.
+
+Below tracker.services (whose ``seed`` calls these loaders) and never importing it: the
+machinery the loaders share is tracker.loading's, the validated save tracker.writes'.
+"""
 
 from pathlib import Path
 
@@ -19,9 +23,7 @@ from signatories.models import (
 )
 from signatories.names import name_key
 from signatories.selectors import ParticipantIndex
-from tracker.models import DatePrecision, Source, Treaty
-from tracker.rules import ActionKind
-from tracker.services import (
+from tracker.loading import (
     LoadSummary,
     SeedLedger,
     SeedRow,
@@ -30,8 +32,10 @@ from tracker.services import (
     load_rows,
     parse_date,
     read_rows,
-    save_valid,
 )
+from tracker.models import DatePrecision, Source, Treaty
+from tracker.rules import ActionKind
+from tracker.writes import save_valid
 
 GROUPS_BY_LABEL = {
     "African": RegionalGroup.AFRICAN,
@@ -53,14 +57,14 @@ def record_action(
     reason: str = "",
     **fields,
 ) -> Action:
-    """Record one action after checking every invariant of the model; raises ValidationError.
+    """Record one action after checking every invariant of the model; raises ValidationError
+    and writes nothing then.
 
-    ``reason`` is kept in the audit history.
+    ``reason`` is kept in the audit history; the data version changes and the alert check
+    is queued after the commit (tracker.writes.save_valid).
     """
     action = Action(treaty=treaty, participant=participant, kind=ActionKind(kind).value, date=date, **fields)
-    save_valid(action, reason=reason)
-    action.sources.set(sources)
-    return action
+    return save_valid(action, reason=reason, relations={"sources": sources})
 
 
 def participant_from_row(row: dict[str, str]) -> Participant:

@@ -121,15 +121,16 @@ def seed_snapshot(django_db_setup, django_db_blocker):
 
 def load_seed(snapshot) -> None:
     """Bring the (empty) database to the state `manage.py seed` leaves it in: the rows
-    seed() wrote once this session, loaded again, and a new data version as seed() gives."""
+    seed() wrote once this session, loaded again, and a new data version as seed() gives
+    (the restore writes around the services, so it says what they would have said)."""
     from tracker.services import seed
-    from tracker.signals import bump_data_version
+    from tracker.writes import data_changed
 
     if snapshot is None:
         seed()
         return
     snapshot.restore()
-    bump_data_version()
+    data_changed()
 
 
 @pytest.fixture
@@ -145,8 +146,10 @@ def seeded(db, pinned_today, seed_snapshot):
 
 @pytest.fixture
 def make_treaty(db):
-    """Create a treaty with the Hanoi Convention's rule, overriding any field."""
+    """Create a treaty with the Hanoi Convention's rule, overriding any field (through
+    the service, as every writer does)."""
     from tracker.models import Treaty
+    from tracker.services import save_valid
 
     def make(**fields):
         values = {
@@ -157,13 +160,10 @@ def make_treaty(db):
             "signature_opens_on": date(2025, 10, 25),
             "signature_closes_on": date(2026, 12, 31),
             "threshold": 40,
-            "entry_into_force_delay_days": 90,
-            "later_joiner_delay_days": 30,
+            "entry_into_force_delay": "90d",
+            "later_joiner_delay": "30d",
         } | fields
-        treaty = Treaty(**values)
-        treaty.full_clean()
-        treaty.save()
-        return treaty
+        return save_valid(Treaty(**values), "test")
 
     return make
 
@@ -171,10 +171,11 @@ def make_treaty(db):
 @pytest.fixture
 def make_participant(db):
     from signatories.models import Participant
+    from tracker.services import save_valid
 
     def make(name: str, **fields):
         slug = fields.pop("slug", name.lower().replace(" ", "-"))
-        return Participant.objects.create(name=name, slug=slug, **fields)
+        return save_valid(Participant(name=name, slug=slug, **fields), "test")
 
     return make
 

@@ -1,7 +1,14 @@
-"""Admin of the alerts: subscriptions, alerts (sent or suppressed) and every delivery's outcome."""
+"""Admin of the alerts: subscriptions, alerts (sent or suppressed) and every delivery's outcome.
+
+None of these is tracked data (no page, download or API response shows them, so no data
+version changes with them). Subscriptions are edited here through the subscriptions'
+services, like the subscription pages; alerts and deliveries are written by the checks and
+workers only, and are read-only here.
+"""
 
 from django.contrib import admin
 
+from tracker.alerts import subscriptions
 from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription
 
 
@@ -12,6 +19,15 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["treaty", "participant"]
     search_fields = ["email"]
     autocomplete_fields = ["participant"]
+
+    def save_model(self, request, obj, form, change):
+        subscriptions.save_subscription(obj)
+
+    def delete_model(self, request, obj):
+        subscriptions.delete_subscriptions([obj])
+
+    def delete_queryset(self, request, queryset):
+        subscriptions.delete_subscriptions(queryset)
 
 
 @admin.register(Alert)

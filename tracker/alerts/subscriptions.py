@@ -1,4 +1,6 @@
-"""Writes of the subscriptions: a request to subscribe, its confirmation email, expiry.
+"""Writes of the subscriptions: a request to subscribe, its confirmation email, its
+confirmation, the kinds of alerts wanted, unsubscribing, expiry. The subscription pages
+and the admin write through these, never with a model's or a form's save.
 
 A request never waits for the mail server. ``subscribe`` records the request with the
 same statements whether or not the address is known, and queues the ``send_confirmation``
@@ -59,6 +61,52 @@ def subscribe(email: str, treaty, participant=None, kinds: dict[str, bool] | Non
         subscription_id = row.values_list("pk", flat=True).get()
         transaction.on_commit(partial(queue_confirmation, subscription_id))
     return subscription_id
+
+
+def confirm(subscription: Subscription) -> bool:
+    """Confirm a subscription request (and undo an unsubscription); False if it was
+    confirmed already, which changes nothing."""
+    if subscription.confirmed_at is not None:
+        return False
+    subscription.confirmed_at = timezone.now()
+    subscription.unsubscribed_at = None
+    subscription.save(update_fields=["confirmed_at", "unsubscribed_at"])
+    return True
+
+
+def unsubscribe(subscription: Subscription) -> bool:
+    """Stop a subscription's alerts at once; False if it was stopped already."""
+    if subscription.unsubscribed_at is not None:
+        return False
+    subscription.unsubscribed_at = timezone.now()
+    subscription.save(update_fields=["unsubscribed_at"])
+    return True
+
+
+def set_kinds(subscription: Subscription, kinds: dict[str, bool]) -> Subscription:
+    """Choose the kinds of alerts a subscription receives (``{"wants_threshold": True, …}``)."""
+    fields = [f"wants_{kind}" for kind in ALL_KINDS]
+    unknown = set(kinds) - set(fields)
+    if unknown:
+        raise ValueError(f"not kinds of alerts: {', '.join(sorted(unknown))}")
+    for name, wanted in kinds.items():
+        setattr(subscription, name, bool(wanted))
+    subscription.save(update_fields=list(kinds))
+    return subscription
+
+
+def save_subscription(subscription: Subscription) -> Subscription:
+    """Save a subscription edited by staff, after checking every invariant of the model."""
+    subscription.full_clean()
+    subscription.save()
+    return subscription
+
+
+@transaction.atomic
+def delete_subscriptions(subscriptions) -> int:
+    """Delete subscriptions (instances or a queryset), with their deliveries."""
+    deleted, _ = Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).delete()
+    return deleted
 
 
 def queue_confirmation(subscription_id: int) -> None:

@@ -13,7 +13,6 @@ import time
 
 from django import forms
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from signatories.selectors import ParticipantIndex, UnknownParticipant
@@ -126,10 +125,8 @@ def confirm_view(request, token):
     subscription = Subscription.objects.filter(pk=data["s"], email=data["e"]).first() if data else None
     if subscription is None:
         return render(request, "alerts/invalid_link.html", status=404)
-    if request.method == "POST" and subscription.confirmed_at is None:
-        subscription.confirmed_at = timezone.now()
-        subscription.unsubscribed_at = None
-        subscription.save(update_fields=["confirmed_at", "unsubscribed_at"])
+    if request.method == "POST":
+        subscriptions.confirm(subscription)
     return render(request, "alerts/confirm.html", {"subscription": subscription, "token": token})
 
 
@@ -144,13 +141,14 @@ def unsubscribe_view(request, token):
     subscription = subscription_from(token)
     if subscription is None:
         return render(request, "alerts/invalid_link.html", status=404)
-    if request.method == "POST" and subscription.unsubscribed_at is None:
-        subscription.unsubscribed_at = timezone.now()
-        subscription.save(update_fields=["unsubscribed_at"])
+    if request.method == "POST":
+        subscriptions.unsubscribe(subscription)
     return render(request, "alerts/unsubscribe.html", {"subscription": subscription, "token": token})
 
 
 class PreferencesForm(forms.ModelForm):
+    """The kinds of alerts wanted; never saved itself (subscriptions.set_kinds saves them)."""
+
     class Meta:
         model = Subscription
         fields = list(KIND_FIELDS)
@@ -169,6 +167,6 @@ def manage_view(request, token):
     form = PreferencesForm(request.POST or None, instance=subscription)
     saved = request.method == "POST" and form.is_valid()
     if saved:
-        form.save()
+        subscriptions.set_kinds(subscription, {name: form.cleaned_data[name] for name in KIND_FIELDS})
     context = {"form": form, "subscription": subscription, "saved": saved, "token": token}
     return render(request, "alerts/manage.html", context)

@@ -1,39 +1,38 @@
-"""Serializers of the API. Writes are validated by the models' own clean() and constraints,
-so the API refuses exactly what the admin and the imports refuse, with the same words."""
+"""Serializers of the API. They read and check the request; the writes are the services'
+(tracker.services), validated by the models' own clean() and constraints, so the API
+refuses exactly what the admin and the imports refuse, with the same words."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from signatories.models import Action, DomesticStep, Participant
 from tracker.models import RULE_FIELDS, DatePrecision, ReportedFigure, Source, Treaty
 
 
 class ValidatedModelSerializer(serializers.ModelSerializer):
-    """Runs the model's full_clean() on the instance a write would save."""
+    """A model serializer that never writes itself: ``build()`` gives the unsaved instance
+    and the many-to-many values a write would save, and the viewset saves them through the
+    services (tracker.services.save_valid), which run the model's full_clean(), so the API
+    refuses exactly what the admin and the imports refuse, with the same words and fields
+    (tracker.api.errors turns Django's ValidationError into a 400)."""
 
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        meta, values = self.Meta.model._meta, self.current_values()
-        for name, value in attrs.items():
-            field = meta.get_field(name)
-            if not field.many_to_many:
-                values.pop(field.attname, None)  # the new value replaces the stored one
-                values[name] = value
-        instance = self.Meta.model(**values)
-        # An update checks uniqueness against the other rows, not against the row itself.
-        instance._state.adding = self.instance is None
-        try:
-            instance.full_clean()
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(
-                {("non_field_errors" if k == "__all__" else k): v for k, v in error.message_dict.items()}
-            ) from None
-        return attrs
+    def build(self) -> tuple:
+        """The instance the write would save, unsaved, and its many-to-many values."""
+        meta = self.Meta.model._meta
+        values, relations = dict(self.validated_data), {}
+        for name in list(values):
+            if meta.get_field(name).many_to_many:
+                relations[name] = values.pop(name)
+        instance = self.instance if self.instance is not None else self.Meta.model()
+        for name, value in values.items():
+            setattr(instance, name, value)
+        return instance, relations
 
-    def current_values(self) -> dict:
-        if self.instance is None:
-            return {}
-        return {f.attname: getattr(self.instance, f.attname) for f in self.Meta.model._meta.concrete_fields}
+    def create(self, validated_data):
+        raise NotImplementedError("API writes go through tracker.services: see WriteThroughServices")
+
+    def update(self, instance, validated_data):
+        raise NotImplementedError("API writes go through tracker.services: see WriteThroughServices")
 
 
 class ParticipantField(serializers.SlugRelatedField):
@@ -48,22 +47,28 @@ class ParticipantField(serializers.SlugRelatedField):
         return found or super().to_internal_value(value.lower())
 
 
+# The rule's fields that the treaty's fields list where they always were.
+PLACED_RULE_FIELDS = ("signature_opens_on", "signature_closes_on", "time_zone")
+
+
 class TreatySerializer(ValidatedModelSerializer):
+    subject_to = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Treaty.objects.all(), allow_null=True, required=False
+    )
+
     class Meta:
         model = Treaty
         fields = [
             "slug", "short_title", "title", "depositary_reference", "depositary_url", "adopted_on",
             "adoption_instrument", "signature_opens_on", "signature_closes_on", "signature_venues",
-            "threshold", "entry_into_force_delay_days", "later_joiner_delay_days",
-            "reio_counts_as_additional", "entry_into_force_clause", "time_zone",
+            *(name for name in RULE_FIELDS if name not in PLACED_RULE_FIELDS),
+            "entry_into_force_clause", "time_zone",
         ]  # fmt: skip
 
     def validate(self, attrs):
         user = self.context["request"].user
         changed = [f for f in RULE_FIELDS if f in attrs and (self.instance is None or getattr(self.instance, f) != attrs[f])]
         if self.instance is not None and changed and not user.is_superuser:
-            from rest_framework.exceptions import PermissionDenied
-
             raise PermissionDenied(f"Only superusers change a treaty's rule ({', '.join(changed)}).")
         return super().validate(attrs)
 

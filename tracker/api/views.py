@@ -21,7 +21,7 @@ from tracker.downloads import participant_record
 from tracker.imports import ImportRejected, import_status
 from tracker.models import ReportedFigure, Source, Treaty
 from tracker.selectors import cached_status_dict
-from tracker.services import delete_source
+from tracker.services import delete_valid, save_valid
 from tracker.snapshots import snapshot
 
 AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="The day to report on (default: today)")
@@ -53,6 +53,28 @@ class CSVListMixin:
         return streaming_csv(rows, header, f"{self.basename}.csv")
 
 
+class WriteThroughServices:
+    """Creates, updates and deletes through the services (tracker.services.save_valid and
+    delete_valid), never with the serializer's own save: validated by the model's
+    full_clean() (a 400 naming the fields, see errors.py), kept in the audit history with
+    the token's user, and followed by a new data version (and, for an action or a treaty,
+    the alert check after the commit)."""
+
+    write_reason = "API"
+
+    def perform_create(self, serializer):
+        instance, relations = serializer.build()
+        serializer.instance = save_valid(instance, self.write_reason, user=self.request.user, relations=relations)
+
+    def perform_update(self, serializer):
+        self.perform_create(serializer)
+
+    def perform_destroy(self, instance):
+        # A source that any record still cites is kept (a 409, see errors.py): a plain
+        # delete would unlink it from actions and domestic steps.
+        delete_valid(instance, self.write_reason, user=self.request.user)
+
+
 class CSVTextParser(parsers.BaseParser):
     """A status table sent as the request body with Content-Type: text/csv."""
 
@@ -74,7 +96,7 @@ class CanImport(permissions.BasePermission):
         )
 
 
-class TreatyViewSet(CSVListMixin, viewsets.ModelViewSet):
+class TreatyViewSet(WriteThroughServices, CSVListMixin, viewsets.ModelViewSet):
     """Treaties and their rules; only superusers create one or change its rule."""
 
     queryset = Treaty.objects.all()
@@ -175,7 +197,7 @@ class ParticipantViewSet(CSVListMixin, viewsets.ReadOnlyModelViewSet):
         return found or get_object_or_404(self.get_queryset(), slug=key.lower())
 
 
-class ActionViewSet(CSVListMixin, viewsets.ModelViewSet):
+class ActionViewSet(WriteThroughServices, CSVListMixin, viewsets.ModelViewSet):
     """Signatures and deposits, filterable by treaty, participant, type, dates, confidence, region."""
 
     queryset = Action.objects.select_related("treaty", "participant").prefetch_related("sources")
@@ -185,7 +207,7 @@ class ActionViewSet(CSVListMixin, viewsets.ModelViewSet):
     ordering = ["date", "id"]
 
 
-class DomesticStepViewSet(CSVListMixin, viewsets.ModelViewSet):
+class DomesticStepViewSet(WriteThroughServices, CSVListMixin, viewsets.ModelViewSet):
     """Steps inside countries (votes, laws signed, press reports); never counted."""
 
     queryset = DomesticStep.objects.select_related("treaty", "participant").prefetch_related("sources")
@@ -195,7 +217,7 @@ class DomesticStepViewSet(CSVListMixin, viewsets.ModelViewSet):
     ordering = ["date", "id"]
 
 
-class SourceViewSet(CSVListMixin, viewsets.ModelViewSet):
+class SourceViewSet(WriteThroughServices, CSVListMixin, viewsets.ModelViewSet):
     """Where facts come from."""
 
     queryset = Source.objects.all()
@@ -204,13 +226,8 @@ class SourceViewSet(CSVListMixin, viewsets.ModelViewSet):
     ordering_fields = ["id", "publisher", "published_on", "url"]
     ordering = ["id"]
 
-    def perform_destroy(self, instance):
-        # Through the service, which keeps a source that any record still cites (a 409,
-        # see errors.py): a plain delete would unlink it from actions and domestic steps.
-        delete_source(instance, user=self.request.user)
 
-
-class ReportedFigureViewSet(CSVListMixin, viewsets.ModelViewSet):
+class ReportedFigureViewSet(WriteThroughServices, CSVListMixin, viewsets.ModelViewSet):
     """Totals that sources reported, beside which the pages show the computed figures."""
 
     queryset = ReportedFigure.objects.select_related("treaty", "source")
