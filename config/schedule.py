@@ -13,7 +13,7 @@ def every(seconds: int, task: str) -> dict:
     return {"task": task, "schedule": seconds, "options": {"expires": max(seconds * 2 // 3, 1)}}
 
 
-def beat_schedule(*, check: int, sweep: int, refresh: int, digest: int) -> dict:
+def beat_schedule(*, check: int, sweep: int, refresh: int, digest: int, depositary: int) -> dict:
     """The periodic jobs, each at its interval in seconds."""
     return {
         # The status of each treaty changes with the calendar even when no record changes
@@ -29,4 +29,7 @@ def beat_schedule(*, check: int, sweep: int, refresh: int, digest: int) -> dict:
         "send-deliveries": every(sweep, "tracker.alerts.tasks.send_deliveries"),
         # The staff's digest of what was sent, suppressed and failed.
         "alerts-digest": every(digest, "tracker.alerts.tasks.send_digest"),
+        # Every treaty's depositary page, read and imported: a new deposit reaches the
+        # records, and the subscribers, the day the depositary records it.
+        "sync-depositary": every(depositary, "tracker.sync.tasks.sync_depositary"),
     }

@@ -180,6 +180,8 @@ ALERT_SWEEP_SECONDS = env.int("ALERT_SWEEP_SECONDS", default=60)
 ALERT_LEASE_SECONDS = env.int("ALERT_LEASE_SECONDS", default=2 * 60)
 ALERT_DIGEST_SECONDS = env.int("ALERT_DIGEST_SECONDS", default=24 * 60 * 60)
 STATUS_REFRESH_SECONDS = env.int("STATUS_REFRESH_SECONDS", default=60 * 60)
+# The depositary sync (tracker.sync): every treaty with a depositary URL, once a day.
+UNTC_SYNC_SECONDS = env.int("UNTC_SYNC_SECONDS", default=24 * 60 * 60)
 # Waits before retrying an email after a transient SMTP error (seconds, comma-separated);
 # the last one repeats until ALERT_RETRY_FOR_SECONDS after the first attempt.
 ALERT_RETRY_BACKOFF = [int(s) for s in env.list("ALERT_RETRY_BACKOFF", default=["30", "120", "600", "3600"])]
@@ -192,6 +194,7 @@ CELERY_BEAT_SCHEDULE = beat_schedule(
     sweep=ALERT_SWEEP_SECONDS,
     refresh=STATUS_REFRESH_SECONDS,
     digest=ALERT_DIGEST_SECONDS,
+    depositary=UNTC_SYNC_SECONDS,
 )
 
 # --- REST API ---------------------------------------------------------------------
@@ -249,6 +252,17 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Treaty Tracker <tracker@
 # the Procfile's web process binds (HOST, PORT); `make run` sets it for every process,
 # since honcho gives each process type a PORT of its own (web 8000, worker 8100, …).
 SITE_URL = env("SITE_URL", default=f"http://{env('HOST', default='127.0.0.1')}:{env('PORT', default='8000')}")
+
+# --- Depositary sync ----------------------------------------------------------------
+# How the sync reads the UN Treaty Collection: politely, one request at a time, with a
+# User-Agent that says who asks, timeouts, and retries with backoff (2, 4, 8 s…) on a
+# server error or a rate limit. A page is a few MB; one larger than UNTC_MAX_BYTES is refused.
+UNTC_USER_AGENT = env("UNTC_USER_AGENT", default=f"TreatyRatificationTracker/1.0 (+{SITE_URL})")
+UNTC_TIMEOUT_SECONDS = env.float("UNTC_TIMEOUT_SECONDS", default=60.0)
+UNTC_RETRIES = env.int("UNTC_RETRIES", default=3)
+UNTC_BACKOFF_SECONDS = env.float("UNTC_BACKOFF_SECONDS", default=2.0)
+UNTC_REQUEST_INTERVAL_SECONDS = env.float("UNTC_REQUEST_INTERVAL_SECONDS", default=5.0)
+UNTC_MAX_BYTES = env.int("UNTC_MAX_BYTES", default=25 * 1024 * 1024)
 # Who gets the daily digest of alerts sent, suppressed and failed (comma-separated).
 ALERT_DIGEST_TO = env.list("ALERT_DIGEST_TO", default=[])
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

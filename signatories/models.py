@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from signatories.names import name_key
+from tracker import models as tracker_models
 from tracker.models import Confidence, DatePrecision, Source, Treaty
 from tracker.rules import CONSENT_KINDS, DEPOSIT_KINDS, SIGNATURE_KINDS, ActionKind
 
@@ -158,7 +159,19 @@ class Action(models.Model):
         help_text="The depositary notification, e.g. C.N.196.2025.TREATIES-XVIII.16.",
     )
     withdrawn_on = models.DateField(
-        null=True, blank=True, help_text="The day the signature or instrument was withdrawn, if it was."
+        null=True,
+        blank=True,
+        help_text="The day the withdrawal of the signature or instrument took (or takes) effect, if it "
+        "was withdrawn: it counts until the day before.",
+    )
+    withdrawal_notified_on = models.DateField(
+        null=True, blank=True, help_text="The day the withdrawal or denunciation was notified to the depositary."
+    )
+    withdrawal_kind = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[("withdrawal", "Withdrawal"), ("denunciation", "Denunciation")],
+        help_text="What the depositary calls it.",
     )
     confidence = models.CharField(max_length=20, choices=Confidence.choices, default=Confidence.DEPOSITARY)
     sources = models.ManyToManyField(Source, blank=True, related_name="actions")
@@ -227,8 +240,11 @@ class Action(models.Model):
             date_problems += signature_window_errors(self.treaty, self.date, what)
         if date_problems:
             errors["date"] = date_problems
-        if self.withdrawn_on and self.withdrawn_on > self.treaty.local_date():
-            errors["withdrawn_on"] = f"The withdrawal on {self.withdrawn_on} is in the future."
+        notified = self.withdrawal_notified_on
+        if notified and notified > self.treaty.local_date():
+            errors["withdrawal_notified_on"] = f"The notification on {notified} is in the future."
+        elif notified and self.withdrawn_on and self.withdrawn_on < notified:
+            errors["withdrawn_on"] = f"The withdrawal cannot take effect before its notification on {notified}."
         if errors:
             raise ValidationError(errors)
 
@@ -285,3 +301,55 @@ class DomesticStep(models.Model):
             errors = date_errors(self.treaty, self.date, self.step or "The step")
             if errors:
                 raise ValidationError({"date": errors})
+
+
+class DepositaryEntry(tracker_models.DepositaryRecord):
+    """What the depositary's table shows for one participant beyond its dates: the footnotes
+    after its name and the extra columns (provisional application, declarations under an
+    article). Written by the depositary import only."""
+
+    treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="depositary_entries")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="depositary_entries")
+    footnotes = models.JSONField(default=list, blank=True, help_text="The end notes its name points to.")
+    extra_columns = models.JSONField(
+        default=list, blank=True, help_text="The table's other columns: column, text, date, marker."
+    )
+
+    class Meta:
+        ordering = ["treaty", "participant"]
+        verbose_name_plural = "depositary entries"
+        constraints = [
+            models.UniqueConstraint(fields=["treaty", "participant"], name="depositary_entry_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} in the depositary's table of {self.treaty}"
+
+    @staticmethod
+    def sync_key(row) -> int:
+        """What identifies the row on a page (tracker.sync.services.sync_rows)."""
+        return row.participant_id
+
+
+class Statement(tracker_models.DepositaryRecord):
+    """A participant's declarations, reservations, objections or territorial application
+    under a treaty, as the depositary publishes them: one row per section."""
+
+    treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="statements")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="statements")
+    section = models.CharField(max_length=300, help_text="The depositary's heading, e.g. “Objections”.")
+    text = models.TextField()
+    dates = models.JSONField(default=list, blank=True, help_text="The dates the text gives, in order.")
+
+    class Meta:
+        ordering = ["treaty", "participant", "section"]
+        constraints = [
+            models.UniqueConstraint(fields=["treaty", "participant", "section"], name="statement_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.section} ({self.treaty})"
+
+    @staticmethod
+    def sync_key(row) -> tuple[int, str]:
+        return (row.participant_id, row.section)

@@ -99,3 +99,62 @@ def test_the_procfiles_worker_and_beat_run_the_check_the_sweep_the_refresh_and_t
         for process in processes:
             process.stop()
         stop(sink.process)
+
+
+def test_the_procfiles_beat_and_worker_sync_the_depositary_and_record_a_failure_without_stopping(tmp_path):
+    """Beat queues the depositary sync; the worker fetches a treaty's page from a real
+    server on 127.0.0.1 and imports it, and records the other treaty's failed fetch (its
+    address does not resolve here) without stopping, again at the next interval."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from signatories.models import Action
+    from tracker.models import Treaty
+    from tracker.services import save_valid
+    from tracker.sync.models import DepositarySync
+
+    page = (Path(__file__).parent / "tracker" / "depositary" / "pages" / "ottawa.html").read_bytes()
+
+    class Depositary(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+
+        def log_message(self, *args):
+            pass
+
+    require_redis()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Depositary)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    processes: list[Process] = []
+    try:
+        seed()
+        save_valid(Treaty(slug="ottawa", short_title="ottawa", title="ottawa", depositary_reference="XXVI-5",
+                          depositary_url=f"http://127.0.0.1:{server.server_address[1]}/ottawa"), "test")
+        app.control.purge()
+        env = child_env(PATH=f"{Path(settings.BASE_DIR) / '.venv' / 'bin'}:{child_env()['PATH']}",
+                        TRACKER_VAR_DIR=str(tmp_path / "var"), UNTC_SYNC_SECONDS="2", UNTC_RETRIES="0",
+                        UNTC_REQUEST_INTERVAL_SECONDS="0", **INTERVALS)
+        lines = procfile_lines()
+        for name in ("worker", "beat"):
+            processes.append(Process(tmp_path, name, ["sh", "-c", lines[name]], env))
+        deadline = time.monotonic() + 90
+        while succeeded(processes[0].log_text(), "tracker.sync.tasks.sync_depositary") < 2:
+            for process in processes:
+                assert process.process.poll() is None, f"the {process.label} exited with {process.process.returncode}"
+            assert time.monotonic() < deadline, "waited 90 s for two depositary syncs in vain"
+            time.sleep(0.5)
+        reads = list(DepositarySync.objects.order_by("started_at").values_list("treaty__slug", "outcome"))
+        assert ("ottawa", "changed") in reads and ("ottawa", "unchanged") in reads
+        assert reads.count(("hanoi-convention", "fetch_failed")) >= 2
+        assert Action.objects.filter(treaty__slug="ottawa", participant__name="Poland").count() == 2
+    except BaseException:
+        for process in processes:
+            print(f"--- {process.label} ({process.pid}) ---\n{process.log_text()[-20000:]}")
+        raise
+    finally:
+        for process in processes:
+            process.stop()
+        server.shutdown()

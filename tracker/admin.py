@@ -23,6 +23,7 @@ from signatories.models import Action
 from tracker import imports, services
 from tracker.models import RULE_FIELDS, Citation, DatePrecision, ReportedFigure, Source, Treaty
 from tracker.selectors import status_dict, treaty_status
+from tracker.sync import admin as sync_admin
 
 admin.site.site_header = "Treaty Ratification Tracker"
 admin.site.site_title = "Treaty Tracker admin"
@@ -76,26 +77,78 @@ def known_keys(model, object_id: str, version_id: str | None = None) -> None:
         raise Http404("No such record or version.") from None
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
-    """An admin whose saves record who changed what and why in the model's history.
+def many_to_many_values(form) -> dict:
+    """The many-to-many values a model form would set when saved (an action's sources)."""
+    names = [field.name for field in form._meta.model._meta.many_to_many]
+    return {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
 
-    The user comes from simple-history's request middleware; the reason from the form.
+
+def saved_already() -> None:
+    """A form's ``save_m2m`` once the service set its many-to-many values, in its transaction."""
+
+
+class AuditedAdmin(SimpleHistoryAdmin):
+    """An admin whose every write goes through the services (tracker.services.save_valid,
+    delete_valid, delete_all): validated, kept in the model's history with who changed what
+    and why, and followed by a new data version (and, for an action or a treaty, the alert
+    check after the commit). The reason is the one typed in the form, else "admin".
+
+    That covers the add and change forms, the inlines, the changelist's editable rows,
+    "delete" and "delete selected", and a revert from the history page.
     """
 
     form = ReasonForm
     # Django 6 makes https the scheme of a URL typed without one; staff get it already.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    default_reason = "admin"
+
+    def change_reason(self, form=None) -> str:
+        typed = form.cleaned_data.get("change_reason", "") if form is not None else ""
+        return typed or self.default_reason
 
     def save_model(self, request, obj, form, change):
-        obj._change_reason = form.cleaned_data.get("change_reason", "")
-        super().save_model(request, obj, form, change)
+        services.save_valid(obj, self.change_reason(form), user=request.user, relations=many_to_many_values(form))
+        # Django's save_related and simple-history's revert call form.save_m2m() next,
+        # which would write the relations again, behind the service's back.
+        form.save_m2m = saved_already
 
     def save_formset(self, request, form, formset, change):
-        # Rows of an inline change, or are deleted, for the reason given on their parent.
-        reason = form.cleaned_data.get("change_reason", "")
-        for inline_form in formset.forms:
-            inline_form.instance._change_reason = reason
-        super().save_formset(request, form, formset, change)
+        # Rows of an inline are saved, or deleted, for the reason given on their parent.
+        reason = self.change_reason(form)
+        formset.save(commit=False)  # fills new_objects, changed_objects and deleted_objects
+        for obj in formset.deleted_objects:  # first: a row added again may take a deleted one's place
+            services.delete_valid(obj, reason, user=request.user)
+        for inline_form in formset.saved_forms:
+            services.save_valid(
+                inline_form.instance, reason, user=request.user, relations=many_to_many_values(inline_form)
+            )
+        formset.save_m2m = saved_already
+
+    def delete_model(self, request, obj):
+        services.delete_valid(obj, self.default_reason, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_all(queryset, self.default_reason, user=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ProtectedError as refused:
+            # A record began to need this one after the page was shown; the view's
+            # transaction undid everything, so show the page again with its refusal.
+            return self.refused(request, refused, request.get_full_path())
+
+    def response_action(self, request, queryset):
+        try:
+            with transaction.atomic():  # the deletion and its log entries, or neither
+                return super().response_action(request, queryset)
+        except ProtectedError as refused:
+            return self.refused(request, refused, request.get_full_path())
+
+    def refused(self, request, error: ProtectedError, url: str):
+        records = services.citing_names(error.protected_objects)
+        self.message_user(request, f"Nothing was deleted: still needed by {records}.", messages.ERROR)
+        return redirect(url)
 
     def history_view(self, request, object_id, extra_context=None):
         known_keys(self.model, object_id)
@@ -103,13 +156,16 @@ class AuditedAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         known_keys(self.model, object_id, version_id)
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
         # simple-history saves a posted revert for anyone who may view the history;
         # a revert is a change, so it needs the change permission.
-        if request.method == "POST":
-            obj = self.get_object(request, unquote(object_id))
-            if not self.has_change_permission(request, obj):
-                raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        obj = self.get_object(request, unquote(object_id))
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        # The revert saves through save_model (the service); its log entry goes with it.
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class CitationInline(admin.TabularInline):
@@ -180,17 +236,26 @@ class TreatyAdmin(AuditedAdmin):
     under the treaty, and a link to upload a status table.
     """
 
-    list_display = ["short_title", "depositary_reference", "adopted_on", "signature_closes_on", "threshold"]
+    list_display = ["short_title", "depositary_reference", "adopted_on", "signature_closes_on", "threshold",
+                    "entry_into_force_stated_on", "depositary_as_at"]
     search_fields = ["short_title", "title", "slug", "depositary_reference"]
     prepopulated_fields = {"slug": ["short_title"]}
+    actions = [sync_admin.sync_now]
     description_fields = [
         "short_title", "slug", "title", "depositary_reference", "depositary_url",
-        "adopted_on", "adoption_instrument", "signature_venues",
+        "adopted_on", "adoption_place", "adoption_instrument", "signature_venues",
     ]  # fmt: skip
+    # What the depositary's page states: the import sets them, every page again.
+    depositary_fields = ["entry_into_force_stated_on", "entry_into_force_stated_article", "registration",
+                         "depositary_as_at"]
+
+    def has_sync_permission(self, request):
+        return request.user.is_superuser
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [
             (None, {"fields": self.description_fields}),
+            ("At the depositary", {"fields": self.depositary_fields}),
             ("Rule of entry into force", {"fields": [*RULE_FIELDS, "entry_into_force_clause"]}),
             ("Alerts", {"fields": ["alert_milestones"]}),
         ]
@@ -201,7 +266,8 @@ class TreatyAdmin(AuditedAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["computed_status"] if request.user.is_superuser else ["computed_status", *RULE_FIELDS]
+        readonly = ["computed_status", *self.depositary_fields]
+        return readonly if request.user.is_superuser else [*readonly, *RULE_FIELDS]
 
     def get_inlines(self, request, obj):
         # An action is checked against its treaty's dates, so a treaty gets actions once it exists.
@@ -350,31 +416,8 @@ class SourceAdmin(AuditedAdmin):
         citing = [admin_link(self.admin_site, record) for record in services.citing_records(objs)]
         return to_delete, model_count, perms_needed, [*protected, *(c for c in citing if c not in protected)]
 
-    def delete_model(self, request, obj):
-        services.delete_source(obj, user=request.user)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ProtectedError as refused:
-            # A record began citing the source after the page was shown; the view's
-            # transaction undid everything, so show the page again with its refusal.
-            return self.refused(request, refused, request.get_full_path())
-
-    def response_action(self, request, queryset):
-        try:
-            with transaction.atomic():  # the deletion and its log entries, or neither
-                return super().response_action(request, queryset)
-        except ProtectedError as refused:
-            return self.refused(request, refused, request.get_full_path())
-
-    def refused(self, request, error: ProtectedError, url: str):
-        records = services.citing_names(error.protected_objects)
-        self.message_user(request, f"Nothing was deleted: still cited by {records}.", messages.ERROR)
-        return redirect(url)
-
-    def delete_queryset(self, request, queryset):
-        services.delete_sources(queryset, user=request.user)
+    # Deleting goes through services.delete_valid and delete_all, which keep a source that
+    # any record still cites (services.delete_sources); AuditedAdmin shows their refusal.
 
 
 @admin.register(Citation)

@@ -57,7 +57,9 @@ def axis_months(start: date, end: date) -> list[date]:
 def timeline_svg(snap: Snapshot) -> str:
     """The chart of ``snap`` as inline SVG markup."""
     start, end = chart_span(snap)
-    top_value = max([snap.status.threshold, *(p.signatories for p in snap.timeline)]) * 1.1
+    # Without a rule there is no threshold: the counts alone set the scale.
+    values = [snap.status.threshold or 0, *(max(p.signatories, p.instruments_counted) for p in snap.timeline)]
+    top_value = max(max(values), 1) * 1.1
 
     def x(day: date) -> float:
         return LEFT + (day - start).days / max((end - start).days, 1) * (WIDTH - LEFT - RIGHT)
@@ -69,11 +71,12 @@ def timeline_svg(snap: Snapshot) -> str:
     parts.append(step_line(snap, "signatories", SIGNATORIES_COLOR, x, y))
     parts.append(step_line(snap, "instruments_counted", INSTRUMENTS_COLOR, x, y))
     threshold = snap.status.threshold
-    parts.append(
-        f'<line class="threshold" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(threshold):.1f}" y2="{y(threshold):.1f}" '
-        f'stroke="{INSTRUMENTS_COLOR}" stroke-dasharray="6 4"/>'
-        f'<text x="{WIDTH - RIGHT - 4}" y="{y(threshold) - 6:.1f}" text-anchor="end">Threshold: {threshold}</text>'
-    )
+    if threshold:
+        parts.append(
+            f'<line class="threshold" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(threshold):.1f}" y2="{y(threshold):.1f}" '
+            f'stroke="{INSTRUMENTS_COLOR}" stroke-dasharray="6 4"/>'
+            f'<text x="{WIDTH - RIGHT - 4}" y="{y(threshold) - 6:.1f}" text-anchor="end">Threshold: {threshold}</text>'
+        )
     for day, label in marks(snap):
         parts.append(
             f'<line class="mark" x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" '
@@ -112,7 +115,7 @@ def axes(start: date, end: date, top_value: float, x, y) -> str:
         parts.append(
             f'<text x="{x(month):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle">{month:%b} {month.year}</text>'
         )
-    step = 10 if top_value <= 60 else 20 if top_value <= 120 else 50
+    step = 10 if top_value <= 60 else 20 if top_value <= 120 else 50 if top_value <= 300 else 100
     for value in range(0, int(top_value) + 1, step):
         parts.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value}</text>')
     return "".join(parts)
@@ -142,10 +145,16 @@ def legend() -> str:
 def describe(snap: Snapshot) -> str:
     """The chart in words."""
     status = snap.status
-    text = (
-        f"As of {snap.as_of}: {status.signatories} signatories and {status.instruments_counted} of "
-        f"{status.threshold} instruments counted toward entry into force."
-    )
+    if status.threshold:
+        text = (
+            f"As of {snap.as_of}: {status.signatories} signatories and {status.instruments_counted} of "
+            f"{status.threshold} instruments counted toward entry into force."
+        )
+    else:
+        text = (
+            f"As of {snap.as_of}: {status.signatories} signatories and {status.instruments_counted} "
+            "instruments in effect (no rule of entry into force is recorded, so no threshold)."
+        )
     if snap.treaty.signature_closes_on:
         text += f" Signature deadline: {snap.treaty.signature_closes_on}."
     if status.entry_into_force_on:

@@ -33,6 +33,13 @@ COLUMNS = (
     "cn_reference",
     "sources",
     "note",
+    # Added after the columns above, which scripts pin: the participant's standing (its
+    # status, or "withdrawn" once its withdrawal took effect and nothing replaced it), and
+    # the withdrawal in words and dates ("withdrawal takes effect 2026-02-20").
+    "standing",
+    "withdrawal",
+    "withdrawal_notified_on",
+    "withdrawal_effective_on",
 )
 
 
@@ -50,11 +57,16 @@ def participant_record(row: ParticipantRow) -> dict:
     """One participant's row as Python values: dates as dates, None where nothing is known.
 
     The date precision, C.N. reference and note are the instrument's, or the signature's
-    when there is no instrument, as in the import format. The date of entry into force is
+    when there is no instrument, as in the import format. An instrument withdrawn (with
+    effect by ``as_of`` or later) is the row's instrument, ``withdrawal`` saying so. The date of entry into force is
     derived, and has its own precision: "on_or_before" when a date it comes from is.
     """
     participant, signature, deposit = row.participant, row.signature, row.deposit
-    main = deposit or signature  # involved rows always have one or the other
+    # A withdrawn instrument is still the row's instrument, with its withdrawal beside it.
+    withdrawn = row.withdrawal if row.withdrawal is not None and row.withdrawal.binds else None
+    deposit = deposit or withdrawn
+    # Involved rows have one or the other, or the signature they withdrew.
+    main = deposit or signature or row.withdrawal
     return {
         "participant": participant.name,
         "iso3": participant.iso_alpha3 or None,
@@ -71,6 +83,10 @@ def participant_record(row: ParticipantRow) -> dict:
         "cn_reference": (main.cn_reference if main else "") or None,
         "sources": [source_reference(source) for source in row.sources],
         "note": (main.note if main else "") or None,
+        "standing": row.standing,
+        "withdrawal": row.withdrawal_text() or None,
+        "withdrawal_notified_on": row.withdrawal_notified_on,
+        "withdrawal_effective_on": row.withdrawal_effective_on,
     }
 
 

@@ -25,6 +25,7 @@ from signatories.models import Action, Participant
 from tracker.models import DatePrecision, Treaty
 from tracker.rules import Status
 from tracker.selectors import treaty_status
+from tracker.wording import delay_words, ordinal
 
 FEED_LENGTH = 50
 # The authority of tag: URIs and iCalendar UIDs: fixed, so that ids do not change with
@@ -95,7 +96,11 @@ class ActionsFeed(Feed):
         if action.cn_reference:
             parts.append(f"C.N. reference: {action.cn_reference}")
         if action.withdrawn_on:
-            parts.append(f"Withdrawn on {action.withdrawn_on.isoformat()}")
+            what = action.get_withdrawal_kind_display() or "Withdrawal"
+            notified = action.withdrawal_notified_on
+            text = f"{what} notified on {notified.isoformat()}; " if notified else f"{what}: "
+            took = "took" if action.withdrawn_on <= action.treaty.local_date() else "takes"
+            parts.append(f"{text}{took} effect on {action.withdrawn_on.isoformat()}")
         if action.note:
             parts.append(f"Note: {action.note}")
         # Atom1Feed marks the summary as type="html": escape it, so that a note reading
@@ -129,12 +134,6 @@ class KeyDate:
     description: str
 
 
-def ordinal(number: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st…"""
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
 def key_dates(treaty: Treaty) -> list[KeyDate]:
     """The treaty's key dates that are known today: opening, deadline, entry into force."""
     name = treaty.short_title
@@ -163,22 +162,39 @@ def entry_into_force_event(treaty: Treaty, status: Status) -> KeyDate:
     """The day of entry into force, once fixed. Derived from an instrument dated only "on or
     before", it is the latest day it can be: the event says so, rather than pass it for exact
     (an all-day event still, on that latest day, as a calendar has no "by" date)."""
-    name, reached = treaty.short_title, status.threshold_reached_on.isoformat()
-    nth, delay = ordinal(treaty.threshold), ordinal(treaty.entry_into_force_delay_days)
+    name = treaty.short_title
+    stated = status.entry_into_force_stated_on
+    if stated is not None and status.entry_into_force_on == stated:
+        article = treaty.entry_into_force_stated_article
+        under = f" under {article}" if article else ""
+        computed = status.entry_into_force_computed_on
+        differs = ""
+        if treaty.has_rule and computed != stated:
+            found = computed.isoformat() if computed else "none"
+            differs = f" The date computed from the depositary's records differs ({found}); the depositary's date stands."
+        return KeyDate(
+            "entry-into-force",
+            stated,
+            f"Entry into force of the {name}",
+            f"The depositary states that the {name} {'entered' if status.in_force else 'enters'} into force "
+            f"on {stated.isoformat()}{under}.{differs}",
+        )
+    reached = status.threshold_reached_on.isoformat()
+    nth, delay = ordinal(treaty.threshold), delay_words(treaty.entry_into_force_delay)
     if not status.entry_into_force_on_or_before:
         return KeyDate(
             "entry-into-force",
             status.entry_into_force_on,
             f"Entry into force of the {name}",
             f"The date is fixed: the {nth} instrument was deposited on {reached}, and the {name} "
-            f"enters into force on the {delay} day after it.",
+            f"enters into force on {delay} it.",
         )
     return KeyDate(
         "entry-into-force",
         status.entry_into_force_on,
         f"Entry into force of the {name} (on or before this day)",
-        f"The {name} enters into force on or before {status.entry_into_force_on.isoformat()}: the {delay} "
-        f"day after the {nth} instrument, deposited on or before {reached} (an instrument is dated only "
+        f"The {name} enters into force on or before {status.entry_into_force_on.isoformat()}: {delay} "
+        f"the {nth} instrument, deposited on or before {reached} (an instrument is dated only "
         "“on or before”), so it may be earlier.",
     )
 

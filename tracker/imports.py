@@ -34,10 +34,13 @@ from signatories.selectors import ParticipantIndex
 from tracker.bulk import bulk_update
 from tracker.models import Confidence, Source, Treaty
 from tracker.rules import ActionKind
-from tracker.signals import bump_data_version, queue_alert_check
 from tracker.status_tables import ImportRow, parse_table
+from tracker.writes import data_changed
 
-UPDATABLE_FIELDS = ["kind", "date", "date_precision", "withdrawn_on", "cn_reference", "confidence", "note"]
+UPDATABLE_FIELDS = [
+    "kind", "date", "date_precision", "withdrawn_on", "withdrawal_notified_on", "withdrawal_kind",
+    "cn_reference", "confidence", "note",
+]
 # The database's rule that a withdrawal is on or after the action's date.
 WITHDRAWAL_RULE = next(c for c in Action._meta.constraints if c.name == "action_withdrawal_after_action")
 
@@ -74,6 +77,7 @@ class ImportPlan:
     # (action, source URL) pairs to link, new actions included.
     links: list[tuple[Action, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    depositary: bool = False
 
 
 def import_status(
@@ -155,13 +159,16 @@ class ExistingActions:
             self.sources[action.pk] = {source.url for source in action.sources.all()}
 
 
-def plan_import(treaty: Treaty, rows: list[ImportRow]) -> ImportPlan:
+def plan_import(treaty: Treaty, rows: list[ImportRow], *, depositary: bool = False) -> ImportPlan:
     """Compare each row with what is recorded, and validate every action it would write.
 
     A participant may have several rows (an instrument withdrawn, then another deposited):
     they are read together, since which recorded deposit a row updates depends on the others.
+    ``depositary``: the rows are the depositary's own record (tracker.sync), which the
+    tracker's own invariants (a signature window the page does not state, a deposit before a
+    date the tracker did not know) never refuse; only the fields' formats are checked.
     """
-    plan, index, existing = ImportPlan(), ParticipantIndex(), ExistingActions(treaty)
+    plan, index, existing = ImportPlan(depositary=depositary), ParticipantIndex(), ExistingActions(treaty)
     rows_of: dict[int, tuple[Participant, list[ImportRow]]] = {}
     for row in rows:
         participant = index.get(row.participant)
@@ -226,7 +233,7 @@ def wanted_deposits(plan, participant, rows: list[ImportRow], existing: Existing
     return [
         Wanted(named[row.line], row.deposit_kind, row.deposit_date, row.deposit_precision, row, True)
         for row in rows
-        if row.line in named
+        if row.deposit_date and row.line in named  # a row may give only the signature
     ]
 
 
@@ -260,12 +267,15 @@ def plan_action(plan, treaty, participant, wanted: Wanted, existing) -> None:
     action.kind, action.date = wanted.kind.value, wanted.day
     action.date_precision = wanted.precision or action.date_precision  # empty: keep it (a new one: exact)
     action.withdrawn_on = wanted.withdrawn_on or action.withdrawn_on  # empty: keep it
+    if wanted.main and wanted.withdrawn_on:
+        action.withdrawal_notified_on = wanted.row.withdrawal_notified_on or action.withdrawal_notified_on
+        action.withdrawal_kind = wanted.row.withdrawal_kind or action.withdrawal_kind
     details = wanted.row if wanted.main else None
     if details is not None:
         action.cn_reference = details.cn_reference or action.cn_reference
         action.confidence = details.confidence or action.confidence
         action.note = details.note or action.note
-    problems = validation_problems(action)
+    problems = validation_problems(action, depositary=plan.depositary)
     if problems:
         plan.problems.append(f"row {wanted.row.line}: {' '.join(problems)}")
         return
@@ -282,12 +292,16 @@ def plan_action(plan, treaty, participant, wanted: Wanted, existing) -> None:
         plan.unchanged += 1
 
 
-def validation_problems(action: Action) -> list[str]:
-    """What the model's rules find wrong with ``action``, checked without a query."""
+def validation_problems(action: Action, *, depositary: bool = False) -> list[str]:
+    """What the model's rules find wrong with ``action``, checked without a query; for the
+    depositary's own facts, only the fields' formats (see ``plan_import``)."""
     try:
         # Uniqueness is checked by the plan (one signature, one deposit in effect per
         # participant); the foreign keys are known to exist. Skipping them saves a query a row.
-        action.full_clean(exclude=["treaty", "participant"], validate_unique=False, validate_constraints=False)
+        if depositary:
+            action.clean_fields(exclude=["treaty", "participant"])
+        else:
+            action.full_clean(exclude=["treaty", "participant"], validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         problems = error.messages
     else:
@@ -299,7 +313,9 @@ def validation_problems(action: Action) -> list[str]:
 
 @transaction.atomic
 def apply_plan(plan: ImportPlan, *, user, reason: str) -> None:
-    """Make the planned writes in bulk, each with its audit history record."""
+    """Make the planned writes in bulk, each with its audit history record, and say
+    ``data_changed`` for them all (the bulk writes go around ``save_valid``): a new data
+    version, and the alert check after the commit."""
     # Updates first: a withdrawal they record frees the place of the deposit in effect
     # that a new row creates (one per participant, a constraint checked row by row).
     if plan.update:
@@ -308,8 +324,8 @@ def apply_plan(plan: ImportPlan, *, user, reason: str) -> None:
     if plan.create:
         bulk_create_with_history(plan.create, Action, default_user=user, default_change_reason=reason)
     link_sources(plan.links, user=user, reason=reason)
-    bump_data_version()  # bulk writes send no post_save signal…
-    queue_alert_check()  # …so say what a saved action would have said
+    if plan.create or plan.update or plan.links:
+        data_changed(actions=True)
 
 
 def link_sources(links: list[tuple[Action, str]], *, user, reason: str) -> None:

@@ -1,8 +1,10 @@
 """Treaties, the sources the tracker cites, and the totals those sources reported."""
 
+import difflib
 import zoneinfo
 from datetime import date, datetime
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -10,7 +12,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from tracker import rules
+from tracker import rules, wording
+from tracker.alerts.rules import milestones_for, parse_milestones
 
 
 class Confidence(models.TextChoices):
@@ -36,13 +39,38 @@ def validate_time_zone(value: str) -> None:
 # The parameters of a treaty's rule of entry into force: only superusers change them.
 RULE_FIELDS = (
     "threshold",
-    "entry_into_force_delay_days",
-    "later_joiner_delay_days",
+    "entry_into_force_delay",
+    "later_joiner_delay",
+    "later_after_entry_into_force",
+    "not_before",
+    "subject_to",
+    "required_participants",
     "reio_counts_as_additional",
+    "withdrawal_delay",
+    "rule_out_of_scope",
     "signature_opens_on",
     "signature_closes_on",
     "time_zone",
 )
+
+
+def validate_delay(value: str) -> None:
+    """A delay as ``rules.Delay.parse`` reads it: ``90d``, ``6m,first-of-month``…"""
+    try:
+        rules.Delay.parse(value)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def with_nearest(code: str, codes: list[str]) -> str:
+    """``code``, and the nearest of ``codes`` to it: "USB (did you mean USA?)"."""
+    nearest = difflib.get_close_matches(code, codes, n=3, cutoff=0.6)
+    return f"{code} (did you mean {', '.join(nearest)}?)" if nearest else code
+
+
+def participant_codes(value: str) -> list[str]:
+    """The ISO 3166 alpha-3 codes of a comma-separated list, upper-cased, in order."""
+    return [code.strip().upper() for code in value.split(",") if code.strip()]
 
 
 class Treaty(models.Model):
@@ -70,18 +98,76 @@ class Treaty(models.Model):
     )
     signature_venues = models.TextField(blank=True, help_text="Where and when it was open for signature.")
     threshold = models.PositiveIntegerField(
-        validators=[MinValueValidator(1)], help_text="Instruments needed for entry into force."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Instruments needed for entry into force; empty until the rule is known.",
     )
-    entry_into_force_delay_days = models.PositiveIntegerField(
-        help_text="Entry into force on this day after the deposit of the threshold instrument."
+    entry_into_force_delay = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_delay],
+        help_text="When it enters into force after the threshold instrument: “90d” (the 90th day after), "
+        "“3m” (three months after), optionally “,first-of-month” or “,first-of-next-month” "
+        "(“6m,first-of-month”: Ottawa).",
     )
-    later_joiner_delay_days = models.PositiveIntegerField(
-        help_text="For a later deposit: in force this many days after it, or on the general date if later."
+    later_joiner_delay = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_delay],
+        help_text="For a later instrument: in force this long after it, or on the general date if later "
+        "(same form; empty: the same as above).",
+    )
+    later_after_entry_into_force = models.BooleanField(
+        default=False,
+        verbose_name="later delay after entry into force",
+        help_text="The later delay is for instruments deposited after the entry into force (CWC art. XXI(2), "
+        "CRC-OP-AC art. 10(2)), not after the threshold instrument (the Hanoi Convention, art. 65(2)).",
+    )
+    not_before = models.DateField(
+        null=True, blank=True, help_text="The general date is never earlier than this (CWC: 13 Jan 1995)."
+    )
+    subject_to = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="protocols",
+        help_text="The convention an optional protocol cannot enter into force before.",
+    )
+    required_participants = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="ISO alpha-3 codes, comma-separated, of participants whose instruments are all needed "
+        "(the CTBT's Annex 2).",
+    )
+    withdrawal_delay = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_delay],
+        help_text="When a withdrawal or denunciation takes effect after its notification, for the "
+        "depositary's notes that give only the notification (ICCPR-OP1, art. 12(1): “3m”).",
+    )
+    rule_out_of_scope = models.TextField(
+        blank=True,
+        help_text="Why the tracker computes no date for this treaty (a condition it cannot check, "
+        "such as a share of global emissions). Shown on the treaty's page.",
     )
     reio_counts_as_additional = models.BooleanField(
         default=False,
         help_text="Whether an instrument of a regional economic integration organization (the EU) counts "
         "toward the threshold in addition to those of its member States.",
+    )
+    entry_into_force_stated_on = models.DateField(
+        null=True, blank=True, help_text="The date of entry into force the depositary states."
+    )
+    entry_into_force_stated_article = models.CharField(
+        max_length=200, blank=True, help_text="The article it cites, e.g. “article 17(1)”."
+    )
+    adoption_place = models.CharField(max_length=100, blank=True, help_text="Where the text was adopted.")
+    registration = models.CharField(max_length=200, blank=True, help_text="Its UN registration, as the depositary gives it.")
+    depositary_as_at = models.DateTimeField(
+        null=True, blank=True, help_text="The “status as at” time of the depositary page last imported."
     )
     alert_milestones = models.CharField(
         max_length=200,
@@ -105,7 +191,9 @@ class Treaty(models.Model):
         ordering = ["short_title"]
         verbose_name_plural = "treaties"
         constraints = [
-            models.CheckConstraint(condition=Q(threshold__gte=1), name="treaty_threshold_positive"),
+            models.CheckConstraint(
+                condition=Q(threshold__isnull=True) | Q(threshold__gte=1), name="treaty_threshold_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(signature_closes_on__isnull=True)
                 | Q(signature_opens_on__isnull=True)
@@ -118,23 +206,52 @@ class Treaty(models.Model):
         return self.short_title
 
     @property
-    def rule(self) -> rules.TreatyRule:
+    def has_rule(self) -> bool:
+        """Whether the tracker can compute a date: a threshold and a delay, and nothing out of scope."""
+        return bool(self.threshold and self.entry_into_force_delay and not self.rule_out_of_scope.strip())
+
+    @property
+    def delay_in_words(self) -> str:
+        """The general delay as a sentence begins it: "the 90th day after"."""
+        return wording.delay_words(self.entry_into_force_delay) if self.entry_into_force_delay else ""
+
+    @property
+    def required_codes(self) -> list[str]:
+        return participant_codes(self.required_participants)
+
+    def rule_with(self, *, subject_to_on: date | None = None, requires: frozenset[str] = frozenset()):
+        """The rule as the rules engine wants it, or None while it is not known.
+
+        ``subject_to_on`` is the general date of the convention this treaty is subject to,
+        and ``requires`` the keys of the required participants: the selectors find them.
+        """
+        if not self.has_rule:
+            return None
+        later = self.later_joiner_delay
         return rules.TreatyRule(
             threshold=self.threshold,
-            entry_into_force_delay_days=self.entry_into_force_delay_days,
-            later_joiner_delay_days=self.later_joiner_delay_days,
+            delay=rules.Delay.parse(self.entry_into_force_delay),
+            later_delay=rules.Delay.parse(later) if later else None,
             reio_counts_as_additional=self.reio_counts_as_additional,
             signature_opens_on=self.signature_opens_on,
             signature_closes_on=self.signature_closes_on,
+            not_before=self.not_before,
+            subject_to=self.subject_to_id is not None,
+            subject_to_on=subject_to_on,
+            requires=requires,
+            later_after_entry_into_force=self.later_after_entry_into_force,
         )
+
+    @property
+    def rule(self):
+        """The rule without the facts of other rows (see ``rule_with``); None while not known."""
+        return self.rule_with()
 
     @property
     def milestones(self) -> tuple[int, ...]:
         """The counts of instruments that send a threshold alert: ``alert_milestones`` with
         the threshold added, or, when empty, each quarter of the threshold and the last 5,
         2 and 1 (tracker.alerts.rules.milestones_for)."""
-        from tracker.alerts.rules import milestones_for
-
         return milestones_for(self.threshold, self.alert_milestones)
 
     def local_date(self, moment: datetime | None = None) -> date:
@@ -153,15 +270,44 @@ class Treaty(models.Model):
             errors["signature_opens_on"] = (
                 f"The signature window opens on {opens}, before the adoption on {self.adopted_on}."
             )
-        if self.alert_milestones.strip():
-            from tracker.alerts.rules import parse_milestones
-
+        if self.alert_milestones.strip() and self.threshold:
             try:
                 parse_milestones(self.alert_milestones, self.threshold)
             except ValueError as error:
                 errors["alert_milestones"] = str(error)
+        errors.update(self.rule_errors())
         if errors:
             raise ValidationError(errors)
+
+
+    def rule_errors(self) -> dict[str, str]:
+        """What is wrong with the rule: half a rule, a protocol subject to itself or to a
+        chain that comes back, a required participant that is not an ISO alpha-3 code."""
+        errors = {}
+        if self.entry_into_force_delay and not self.threshold:
+            errors["threshold"] = "A rule needs a threshold as well as a delay."
+        if self.threshold and not self.entry_into_force_delay:
+            errors["entry_into_force_delay"] = "A rule needs a delay as well as a threshold (e.g. 90d)."
+        seen, convention = {self.pk}, self.subject_to
+        while convention is not None:
+            if convention.pk in seen:
+                errors["subject_to"] = f"{convention} is already subject to this treaty: a protocol cannot come back to itself."
+                break
+            seen.add(convention.pk)
+            convention = convention.subject_to
+        bad = [code for code in self.required_codes if len(code) != 3 or not code.isalpha()]
+        if bad:
+            errors["required_participants"] = f"Not ISO alpha-3 codes: {', '.join(bad)} (e.g. USA,CHN)."
+        elif self.required_codes:
+            # The participants are signatories' models, which import this module: by name.
+            participants = apps.get_model("signatories", "Participant").objects
+            known = set(participants.filter(iso_alpha3__in=self.required_codes).values_list("iso_alpha3", flat=True))
+            unknown = [code for code in self.required_codes if code not in known]
+            if unknown:
+                every = list(participants.exclude(iso_alpha3=None).values_list("iso_alpha3", flat=True))
+                hints = "; ".join(with_nearest(code, every) for code in unknown)
+                errors["required_participants"] = f"No participant has the ISO alpha-3 code {hints}."
+        return errors
 
 
 class Source(models.Model):
@@ -209,8 +355,9 @@ class Citation(models.Model):
         SIGNATURE_OPENS_ON = "signature_opens_on", "Opening for signature"
         SIGNATURE_CLOSES_ON = "signature_closes_on", "Signature deadline"
         THRESHOLD = "threshold", "Threshold"
-        ENTRY_INTO_FORCE_DELAY_DAYS = "entry_into_force_delay_days", "Delay of entry into force"
-        LATER_JOINER_DELAY_DAYS = "later_joiner_delay_days", "Delay for later participants"
+        ENTRY_INTO_FORCE_DELAY = "entry_into_force_delay", "Delay of entry into force"
+        LATER_JOINER_DELAY = "later_joiner_delay", "Delay for later participants"
+        ENTRY_INTO_FORCE_STATED_ON = "entry_into_force_stated_on", "Stated date of entry into force"
         REIO_COUNTS_AS_ADDITIONAL = "reio_counts_as_additional", "Counting of a REIO's instrument"
 
     treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="citations")
@@ -263,6 +410,40 @@ class ReportedFigure(models.Model):
         return f"{qualifier}{self.value} {self.figure} ({self.reported_on})"
 
 
+class DepositaryRecord(models.Model):
+    """What every row read from a depositary page has: the page it came from, and its audit."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+", help_text="The page.")
+    as_at = models.DateTimeField(help_text="The page's “status as at” time.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(inherit=True)
+
+    class Meta:
+        abstract = True
+
+
+class EndNote(DepositaryRecord):
+    """One of the numbered notes at the end of a depositary page: withdrawals, successions,
+    territorial extensions, name changes. Participants' footnotes point to them."""
+
+    treaty = models.ForeignKey(Treaty, on_delete=models.CASCADE, related_name="end_notes")
+    number = models.CharField(max_length=10)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["treaty", "id"]
+        constraints = [models.UniqueConstraint(fields=["treaty", "number"], name="end_note_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.treaty}, note {self.number}"
+
+    @staticmethod
+    def sync_key(row) -> str:
+        """What identifies the row on a page (tracker.sync.services.sync_rows)."""
+        return row.number
+
+
 class SeededRecord(models.Model):
     """A row the seed command created once, by a stable key.
 
@@ -279,3 +460,4 @@ class SeededRecord(models.Model):
 # The alerts' models live in their own module; importing them here registers them.
 from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription  # noqa: E402, F401
 from tracker.state import Counter, DataVersion  # noqa: E402, F401
+from tracker.sync.models import DepositarySync  # noqa: E402, F401

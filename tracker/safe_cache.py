@@ -35,3 +35,11 @@ def add(key: str, value, timeout: int | None) -> bool | None:
     except Exception:
         logger.warning("cache add of %s failed", key, exc_info=True)
         return None
+
+
+def delete(key: str) -> None:
+    """``cache.delete``; a failing cache lets the key expire by itself."""
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("cache delete of %s failed", key, exc_info=True)

@@ -1,9 +1,14 @@
 """Reads: a treaty's actions as the rules engine wants them, and its status on a date."""
 
+from dataclasses import replace
 from datetime import date
+from urllib.parse import urlsplit
 
+from django.db.models import Max
+
+from signatories.models import Action, DepositaryEntry, DomesticStep, Participant, Statement
 from tracker import dataversion, rules, safe_cache
-from tracker.models import DatePrecision, Treaty
+from tracker.models import DatePrecision, EndNote, Treaty
 
 # The keys of the status object, in the order `treaty_status --json` and the API print them.
 STATUS_KEYS = (
@@ -25,13 +30,16 @@ STATUS_KEYS = (
     # "exact" or only "on_or_before" (the real day may be earlier); null with no date.
     "threshold_reached_precision",
     "entry_into_force_precision",
+    # The depositary's stated date of entry into force, or null, and what the treaty's rule
+    # gives from the records (null without a rule). ``entry_into_force_on`` is the stated
+    # date when there is one, else the computed one.
+    "entry_into_force_stated_on",
+    "entry_into_force_computed_on",
 )
 
 
 def action_records(treaty: Treaty) -> list[rules.ActionRecord]:
     """All actions under ``treaty``, in one query, as plain records for the rules engine."""
-    from signatories.models import Action, Participant
-
     rows = Action.objects.filter(treaty=treaty).values_list(
         "participant__slug", "kind", "date", "participant__kind", "withdrawn_on", "date_precision"
     )
@@ -49,8 +57,44 @@ def action_records(treaty: Treaty) -> list[rules.ActionRecord]:
 
 
 def treaty_status(treaty: Treaty, as_of: date | None = None) -> rules.Status:
-    """The status of ``treaty`` on ``as_of`` (default: today in the treaty's time zone)."""
-    return rules.status_as_of(treaty.rule, action_records(treaty), as_of or treaty.local_date())
+    """The status of ``treaty`` on ``as_of`` (default: today in the treaty's time zone).
+
+    The rules engine computes it from the records; the depositary's stated date of entry
+    into force then stands for ``entry_into_force_on`` once it is known on ``as_of`` (the
+    day has come, or the records reach the threshold), the computed date being kept beside
+    it (``entry_into_force_computed_on``): a difference is shown, never hidden.
+    """
+    as_of = as_of or treaty.local_date()
+    computed = rules.status_as_of(treaty_rule(treaty, as_of), action_records(treaty), as_of)
+    return with_stated_date(treaty, computed)
+
+
+def treaty_rule(treaty: Treaty, as_of: date) -> rules.TreatyRule | None:
+    """The treaty's rule with the facts of other rows it depends on: the general date of the
+    convention it is subject to (on ``as_of``), and the keys of its required participants."""
+    if not treaty.has_rule:
+        return None
+    convention_on = None
+    if treaty.subject_to_id:
+        convention_on = treaty_status(treaty.subject_to, as_of).entry_into_force_on
+    codes = treaty.required_codes
+    found = dict(Participant.objects.filter(iso_alpha3__in=codes).values_list("iso_alpha3", "slug")) if codes else {}
+    # A code no participant has any more keeps its place: the requirement cannot be met.
+    requires = frozenset(found.get(code, f"missing:{code}") for code in codes)
+    return treaty.rule_with(subject_to_on=convention_on, requires=requires)
+
+
+def with_stated_date(treaty: Treaty, computed: rules.Status) -> rules.Status:
+    """``computed`` with the depositary's stated date standing for the date of entry into force."""
+    stated = treaty.entry_into_force_stated_on
+    known = stated is not None and (computed.as_of >= stated or computed.threshold_reached_on is not None)
+    return replace(
+        computed,
+        entry_into_force_on=stated if known else computed.entry_into_force_on,
+        entry_into_force_on_or_before=False if known else computed.entry_into_force_on_or_before,
+        entry_into_force_stated_on=stated,
+        entry_into_force_computed_on=computed.entry_into_force_on,
+    )
 
 
 def precision(day: date | None, on_or_before: bool) -> str | None:
@@ -85,6 +129,8 @@ def status_dict(treaty: Treaty, status: rules.Status) -> dict:
             status.threshold_reached_on, status.threshold_reached_on_or_before
         ),
         "entry_into_force_precision": precision(status.entry_into_force_on, status.entry_into_force_on_or_before),
+        "entry_into_force_stated_on": iso(status.entry_into_force_stated_on),
+        "entry_into_force_computed_on": iso(status.entry_into_force_computed_on),
     }
 
 
@@ -110,10 +156,6 @@ def cached_status_dict(treaty: Treaty, as_of: date | None = None, *, fresh: bool
 
 def last_changed():
     """When the tracked data last changed: the latest change of a treaty, action or step."""
-    from django.db.models import Max
-
-    from signatories.models import Action, DomesticStep
-
     stamps = [
         model.objects.aggregate(latest=Max("updated_at"))["latest"] for model in (Treaty, Action, DomesticStep)
     ]
@@ -121,7 +163,11 @@ def last_changed():
 
 
 # Reported figures that name a number the tracker computes, by the status key they match.
-COMPARABLE_FIGURES = {"signatories": "signatories", "ratifications": "instruments_deposited"}
+COMPARABLE_FIGURES = {
+    "signatories": "signatories",
+    "parties": "instruments_deposited",  # the depositary's "Parties": instruments in effect
+    "ratifications": "instruments_deposited",
+}
 
 
 def reported_differences(treaty: Treaty, status: rules.Status) -> list[dict]:
@@ -138,7 +184,7 @@ def reported_differences(treaty: Treaty, status: rules.Status) -> list[dict]:
     )
 
     def from_depositary(figure) -> bool:
-        return bool(treaty.depositary_url) and figure.source.url == treaty.depositary_url
+        return figure.source.url == treaty.depositary_url or is_depositary_url(figure.source.url)
 
     chosen = []
     for name, key in COMPARABLE_FIGURES.items():
@@ -153,8 +199,6 @@ def reported_differences(treaty: Treaty, status: rules.Status) -> list[dict]:
 
 def participant_history(participant, as_of: date) -> dict:
     """A participant's actions and domestic steps under every treaty, up to ``as_of``."""
-    from signatories.models import Action, DomesticStep
-
     actions = (
         Action.objects.filter(participant=participant, date__lte=as_of)
         .select_related("treaty")
@@ -174,3 +218,54 @@ def participant_history(participant, as_of: date) -> dict:
     memberships = participant.memberships.select_related("organization")
     members = participant.members.select_related("member") if participant.is_reio else []
     return {"treaties": list(treaties.values()), "memberships": memberships, "members": members}
+
+
+def is_depositary_url(url: str) -> bool:
+    """Whether ``url`` is a page of the UN Treaty Collection, the Secretary-General's record."""
+    return (urlsplit(url).hostname or "") == "treaties.un.org"
+
+
+def depositary_records(participant, treaty_ids) -> dict[int, dict]:
+    """What the depositary publishes of ``participant`` under each treaty of ``treaty_ids``,
+    by treaty id, in three queries: its declarations, reservations and objections
+    (``statements``), the end notes its row points to (``end_notes``, in the row's order) and
+    the table's other columns (``extra_columns``: column, text, day as a date, marker).
+    They are the depositary's page as last read, whatever day a page shows."""
+    treaty_ids = list(treaty_ids)
+    if not treaty_ids:
+        return {}
+
+    found: dict[int, dict] = {tid: {"statements": [], "end_notes": [], "extra_columns": []} for tid in treaty_ids}
+    statements = Statement.objects.filter(participant=participant, treaty_id__in=treaty_ids).order_by("treaty_id", "id")
+    for statement in statements:
+        found[statement.treaty_id]["statements"].append(statement)
+    entries = list(DepositaryEntry.objects.filter(participant=participant, treaty_id__in=treaty_ids))
+    wanted = {(entry.treaty_id, str(number)) for entry in entries for number in entry.footnotes or []}
+    notes = {}
+    if wanted:
+        numbers = {number for _, number in wanted}
+        for note in EndNote.objects.filter(treaty_id__in=treaty_ids, number__in=numbers):
+            notes[(note.treaty_id, note.number)] = note
+    for entry in entries:
+        record = found[entry.treaty_id]
+        keys = [(entry.treaty_id, str(number)) for number in entry.footnotes or []]
+        record["end_notes"] = [notes[key] for key in keys if key in notes]
+        record["extra_columns"] = [extra_column(cell) for cell in entry.extra_columns or [] if isinstance(cell, dict)]
+    return found
+
+
+def extra_column(cell: dict) -> dict:
+    """One of the depositary table's other columns, its day read as a date (None if it has none
+    or it is not an ISO date)."""
+    on = cell.get("on")
+    if isinstance(on, str):
+        try:
+            on = date.fromisoformat(on)
+        except ValueError:
+            on = None
+    return {
+        "column": cell.get("column") or "",
+        "text": cell.get("text") or "",
+        "on": on if isinstance(on, date) else None,
+        "marker": cell.get("marker") or "",
+    }

@@ -10,7 +10,12 @@ from datetime import date
 from signatories.models import Action, Participant
 from tracker import rules
 from tracker.models import Source, Treaty
-from tracker.selectors import precision
+from tracker.selectors import precision, treaty_rule, with_stated_date
+from tracker.wording import withdrawal_words
+
+# The standing of a participant whose signature or instrument was withdrawn, and that has
+# none in effect any more: shown beside ``rules.ParticipantStatus``'s values.
+WITHDRAWN = "withdrawn"
 
 CONFIDENCE_RANK = {"depositary": 0, "official": 1, "press": 2}
 
@@ -31,6 +36,39 @@ class ParticipantRow:
     deposit: Action | None = None
     entry_into_force_on: date | None = None
     entry_into_force_on_or_before: bool = False
+    # The withdrawn signature or instrument to show: the instrument in effect when its
+    # withdrawal is known but takes effect after ``as_of``, or, when none is in effect,
+    # the last one whose withdrawal took effect by then.
+    withdrawal: Action | None = None
+    as_of: date | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether the participant's signature or instrument was withdrawn, with effect by
+        ``as_of``, and it has no instrument in effect: it no longer counts."""
+        return self.withdrawal is not None and self.withdrawal.withdrawn_on <= self.as_of
+
+    @property
+    def withdrawal_pending(self) -> bool:
+        """Whether its instrument still counts, but a withdrawal of it takes effect later."""
+        return self.withdrawal is not None and self.withdrawal.withdrawn_on > self.as_of
+
+    @property
+    def standing(self) -> str:
+        """Its status, or ``WITHDRAWN`` once its withdrawal took effect and nothing replaced it."""
+        return WITHDRAWN if self.withdrawn else self.status.value
+
+    @property
+    def withdrawal_effective_on(self) -> date | None:
+        return self.withdrawal.withdrawn_on if self.withdrawal else None
+
+    @property
+    def withdrawal_notified_on(self) -> date | None:
+        return self.withdrawal.withdrawal_notified_on if self.withdrawal else None
+
+    def withdrawal_text(self, fmt=None) -> str:
+        """"withdrawn, effective <date>" or "withdrawal takes effect <date>"; "" with none."""
+        return withdrawal_words(self.withdrawal_effective_on, self.as_of, fmt) if self.as_of else ""
 
     @property
     def actions(self) -> list[Action]:
@@ -71,7 +109,12 @@ class Snapshot:
     @property
     def involved(self) -> list[ParticipantRow]:
         """The rows of participants that had signed or deposited by ``as_of``."""
-        return [row for row in self.rows if row.status != rules.ParticipantStatus.NOT_SIGNED]
+        return [row for row in self.rows if is_involved(row)]
+
+
+def is_involved(row: ParticipantRow) -> bool:
+    """Whether the participant had signed or deposited by the day: in effect, or withdrawn."""
+    return row.status != rules.ParticipantStatus.NOT_SIGNED or row.withdrawal is not None
 
 
 def snapshot(treaty: Treaty, as_of: date) -> Snapshot:
@@ -81,11 +124,50 @@ def snapshot(treaty: Treaty, as_of: date) -> Snapshot:
         Action.objects.filter(treaty=treaty).select_related("participant").prefetch_related("sources")
     )
     records = [record_of(action) for action in actions]
-    status = rules.status_as_of(treaty.rule, records, as_of)
+    # The rule with the facts of other rows (a protocol's convention, required participants),
+    # and the depositary's stated date standing for the date of entry into force, as
+    # selectors.treaty_status gives them: the pages and the command agree.
+    rule = treaty_rule(treaty, as_of)
+    status = with_stated_date(treaty, rules.status_as_of(rule, records, as_of))
     signatures = first_in_effect((a for a in actions if a.is_signature), as_of)
     instruments = first_in_effect((a for a in actions if a.binds), as_of)
+    withdrawals = withdrawals_to_show(actions, signatures, instruments, as_of)
     rows = [row_of(participant, status, signatures, instruments) for participant in participants]
-    return Snapshot(treaty, as_of, status, rows, rules.timeline(treaty.rule, records, as_of))
+    for row in rows:
+        row.withdrawal, row.as_of = withdrawals.get(row.participant.pk), as_of
+    return Snapshot(treaty, as_of, status, rows, rules.timeline(rule, records, as_of))
+
+
+def withdrawal_known(action: Action, as_of: date) -> bool:
+    """Whether a withdrawal of ``action`` is known on ``as_of``: it was notified by then (or
+    no notification date is recorded) and it concerns an action done by then."""
+    if action.withdrawn_on is None or action.date > as_of:
+        return False
+    notified = action.withdrawal_notified_on
+    return notified is None or notified <= as_of or action.withdrawn_on <= as_of
+
+
+def withdrawals_to_show(
+    actions: list[Action], signatures: dict[int, Action], instruments: dict[int, Action], as_of: date
+) -> dict[int, Action]:
+    """Each participant's withdrawal to show on ``as_of``, by id (see ``ParticipantRow.withdrawal``).
+
+    With an instrument in effect: that instrument, if its withdrawal is known and takes effect
+    later. With none: its last instrument withdrawn by then, or failing one its last signature
+    withdrawn, if it has no other signature in effect.
+    """
+    found: dict[int, Action] = {}
+    for participant_id, instrument in instruments.items():
+        if withdrawal_known(instrument, as_of):
+            found[participant_id] = instrument
+    past = [a for a in actions if withdrawal_known(a, as_of) and a.withdrawn_on <= as_of]
+    # Instruments after signatures, each by the day it took effect: the last one wins.
+    for action in sorted(past, key=lambda a: (a.binds, a.withdrawn_on, a.pk)):
+        if action.participant_id in instruments:
+            continue
+        if action.binds or action.participant_id not in signatures:
+            found[action.participant_id] = action
+    return found
 
 
 def first_in_effect(actions, as_of: date) -> dict[int, Action]:

@@ -68,6 +68,8 @@ class ImportRow:
     signature_precision: str = ""
     deposit_precision: str = ""
     withdrawn_on: date | None = None
+    withdrawal_notified_on: date | None = None  # the depositary import's: not a column of either format
+    withdrawal_kind: str = ""
 
 
 class RowError(ValueError):

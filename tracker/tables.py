@@ -5,7 +5,10 @@ from datetime import date
 
 from signatories.names import name_key
 from tracker.rules import ParticipantStatus
-from tracker.snapshots import CONFIDENCE_RANK, ParticipantRow
+from tracker.snapshots import CONFIDENCE_RANK, WITHDRAWN, ParticipantRow, is_involved
+
+# What the status filter accepts: the rules' statuses, and the withdrawn standing.
+STANDINGS = (*(s.value for s in ParticipantStatus), WITHDRAWN)
 
 FAR_FUTURE = date.max
 
@@ -41,7 +44,7 @@ class TableQuery:
         status = params.get("status", "")
         return cls(
             group=params.get("group", ""),
-            status=status if status in {s.value for s in ParticipantStatus} else "",
+            status=status if status in STANDINGS else "",
             q=params.get("q", "").strip(),
             sort=sort if sort in SORT_KEYS else "name",
             descending=params.get("order") == "desc",
@@ -51,9 +54,9 @@ class TableQuery:
 def apply(rows: list[ParticipantRow], query: TableQuery) -> list[ParticipantRow]:
     """The rows the query selects, in the order it asks for."""
     if query.status != ParticipantStatus.NOT_SIGNED:
-        rows = [row for row in rows if row.status != ParticipantStatus.NOT_SIGNED]
+        rows = [row for row in rows if is_involved(row)]
     if query.status:
-        rows = [row for row in rows if row.status == query.status]
+        rows = [row for row in rows if row.standing == query.status]
     if query.group:
         rows = [row for row in rows if row.participant.un_regional_group == query.group]
     if query.q:

@@ -20,3 +20,4 @@ def refresh_statuses() -> dict[str, dict]:
 
 # The alerts' tasks, so that the worker (which autodiscovers tracker.tasks) knows them.
 from tracker.alerts.tasks import check_alerts, send_deliveries, send_digest  # noqa: E402, F401
+from tracker.sync.tasks import sync_depositary  # noqa: E402, F401

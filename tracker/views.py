@@ -12,14 +12,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from signatories.models import Participant, RegionalGroup
-from tracker import charts, tables
+from tracker import charts, tables, wording
 from tracker.models import Treaty
 from tracker.pagecache import CALENDAR, cached_page
-from tracker.rules import ParticipantStatus
-from tracker.selectors import last_changed, participant_history, reported_differences, status_dict
+from tracker.selectors import (
+    depositary_records,
+    last_changed,
+    participant_history,
+    reported_differences,
+    status_dict,
+)
 from tracker.snapshots import snapshot
+from tracker.sync.selectors import sync_state
 from tracker.timetravel import parse_as_of
-from tracker.worldmap import STATUS_LABELS, render_world_map
+from tracker.worldmap import STANDING_LABELS, render_world_map
 
 
 def healthz(request):
@@ -35,6 +41,31 @@ def headline(treaty: Treaty, as_of) -> dict:
         "snap": snap,
         "status": status_dict(treaty, snap.status),
         "differences": reported_differences(treaty, snap.status),
+        "dates": entry_into_force_dates(treaty, snap.status),
+        "sync": sync_state(treaty),
+    }
+
+
+def entry_into_force_dates(treaty: Treaty, status) -> dict:
+    """The stated and the computed date of entry into force as the pages compare them.
+
+    The stated date is shown once it is known on the day shown (the day came, or the
+    records reach the threshold): selectors.with_stated_date then puts it in
+    ``entry_into_force_on``. ``differ`` says that the computed date is another one, or that
+    the records give none although the treaty has a rule.
+    """
+    stated = status.entry_into_force_stated_on
+    stated_known = stated is not None and status.entry_into_force_on == stated
+    computed = status.entry_into_force_computed_on
+    return {
+        "stated": stated if stated_known else None,
+        "article": treaty.entry_into_force_stated_article,
+        "computed": computed,
+        "has_rule": treaty.has_rule,
+        "out_of_scope": treaty.rule_out_of_scope.strip(),
+        "rule_words": wording.treaty_rule_words(treaty),
+        "side_by_side": stated_known or not treaty.has_rule,
+        "differ": stated_known and treaty.has_rule and computed != stated,
     }
 
 
@@ -67,18 +98,28 @@ def treaty_page(request, slug):
         "headline_card": card,
         "as_of": as_of,
         "map": world_map,
-        "off_map": [(row, STATUS_LABELS[row.status]) for row in world_map.off_map],
-        "status_labels": STATUS_LABELS,
+        "off_map": [(row, off_map_label(row, as_of.day)) for row in world_map.off_map],
+        "status_labels": STANDING_LABELS,
         "timeline": charts.timeline_svg(snap),
         "rows": tables.apply(snap.rows, query),
         "query": query,
         "groups": RegionalGroup.choices,
-        "statuses": [(s.value, STATUS_LABELS[s]) for s in ParticipantStatus],
+        "statuses": [(standing, STANDING_LABELS[standing]) for standing in tables.STANDINGS],
         "sort_columns": sort_columns(query, as_of.query),
         "citations": treaty.citations.select_related("source"),
         "reported_figures": treaty.reported_figures.select_related("source"),
+        "end_notes": list(treaty.end_notes.order_by("id")),
     }
     return render(request, "tracker/treaty.html", context)
+
+
+def off_map_label(row, day) -> str:
+    """What the list beside the map says of a participant: its standing, and its withdrawal."""
+    text = STANDING_LABELS[row.standing]
+    if row.withdrawal is not None:
+        words = row.withdrawal_text(wording.long_date)
+        return words[0].upper() + words[1:] if row.withdrawn else f"{text}; {words}"
+    return text
 
 
 @cached_page
@@ -86,8 +127,30 @@ def participant_page(request, key):
     """All a participant did under every treaty, its domestic steps, notes and sources."""
     participant = find_participant(key)
     as_of = parse_as_of(request.GET.get("as_of"), timezone.localdate(timezone.now(), CALENDAR))
-    context = {"participant": participant, "as_of": as_of} | participant_history(participant, as_of.day)
+    history = participant_history(participant, as_of.day)
+    records = depositary_records(participant, [entry["treaty"].pk for entry in history["treaties"]])
+    for entry in history["treaties"]:
+        entry.update(records.get(entry["treaty"].pk, {}))
+        for action in entry["actions"]:
+            action.withdrawal = withdrawal_of(action, as_of.day)
+    context = {"participant": participant, "as_of": as_of} | history
     return render(request, "tracker/participant.html", context)
+
+
+def withdrawal_of(action, day) -> dict | None:
+    """An action's withdrawal as the participant's page shows it on ``day``; None without one
+    (or one not yet notified on that day)."""
+    if action.withdrawn_on is None:
+        return None
+    notified = action.withdrawal_notified_on
+    if notified is not None and notified > day and action.withdrawn_on > day:
+        return None
+    return {
+        "kind": action.get_withdrawal_kind_display() or "Withdrawal",
+        "notified_on": notified,
+        "takes_effect_on": action.withdrawn_on,
+        "in_effect": action.withdrawn_on <= day,
+    }
 
 
 def find_participant(key: str) -> Participant:

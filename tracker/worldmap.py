@@ -24,6 +24,11 @@ from django.utils.safestring import SafeString, mark_safe
 
 from signatories.names import name_key
 from tracker.rules import ParticipantStatus
+from tracker.wording import long_date, withdrawal_words
+
+# The standing of a participant whose instrument (or signature) was withdrawn and that has
+# none in effect (tracker.snapshots.WITHDRAWN; not imported, to keep the map free of the ORM).
+WITHDRAWN = "withdrawn"
 
 DATA_FILE = Path(__file__).resolve().parent / "map_data" / "countries-50m.json"
 ANTARCTICA = "010"  # left out: its long coast weighs on every page and it is no participant
@@ -45,6 +50,10 @@ _DESC_PHRASES = {
     ParticipantStatus.DEPOSITED: "with an instrument deposited",
     ParticipantStatus.IN_FORCE: "for which it is in force",
 }
+# The labels of every standing a shape can have: the statuses, and withdrawn.
+STANDING_LABELS = {**STATUS_LABELS, WITHDRAWN: "Withdrawn"}
+_DESC_PHRASES[WITHDRAWN] = "whose signature or instrument was withdrawn"
+STANDINGS = (*ParticipantStatus, WITHDRAWN)
 NO_DATA_LABEL = "Not a participant"
 
 # Equal Earth (Šavrič, Patterson & Jenny, 2018), on a unit sphere.
@@ -374,19 +383,31 @@ def render_world_map(rows: Iterable, *, link: Callable[[object], str] | None = N
     return MapRendering(svg=mark_safe(svg), legend=legend_html(), off_map=off_map)
 
 
-def status_of(row) -> ParticipantStatus:
-    return ParticipantStatus(row.status)
+def status_of(row) -> str:
+    """The row's standing: its ``ParticipantStatus``, or ``WITHDRAWN`` (``row.standing``)."""
+    standing = getattr(row, "standing", None)
+    return WITHDRAWN if standing == WITHDRAWN else ParticipantStatus(row.status).value
 
 
 def label(row) -> str:
-    """What a shape says: "France: signed"."""
-    text = STATUS_LABELS[status_of(row)]
+    """What a shape says: "France: signed", "Poland: withdrawn, effective 20 February 2026",
+    "Poland: in force for it; withdrawal takes effect 20 February 2026"."""
+    standing = status_of(row)
+    withdrawal = getattr(row, "withdrawal", None)
+    as_of = getattr(row, "as_of", None)
+    if withdrawal is not None and as_of is not None:
+        words = withdrawal_words(withdrawal.withdrawn_on, as_of, long_date)
+        if standing == WITHDRAWN:
+            return f"{row.participant.name}: {words}"
+        text = STANDING_LABELS[standing]
+        return f"{row.participant.name}: {text[0].lower()}{text[1:]}; {words}"
+    text = STANDING_LABELS[standing]
     return f"{row.participant.name}: {text[0].lower()}{text[1:]}"
 
 
 def participant_shape(row, shape: Shape, link: Callable[[object], str] | None) -> str:
     """A participant's focusable shape: a path, or a link around it when ``link`` is given."""
-    status = status_of(row).value
+    status = status_of(row)
     text = escape(label(row))
     # Whichever element takes the focus carries the name: with a link, naming the path too
     # would make a screen reader stop twice on each country.
@@ -403,15 +424,16 @@ def no_data_path(shape: Shape) -> str:
 
 
 def speck_path(row, shape: Shape) -> str:
-    return f'<path class="country status-{status_of(row).value}" d="{shape.d}"/>'
+    return f'<path class="country status-{status_of(row)}" d="{shape.d}"/>'
 
 
 def describe(rows: list, off_map: list) -> str:
     """The map in words: how many participants are in each status, and which are not drawn."""
-    counts = {status: 0 for status in ParticipantStatus}
+    counts = {status: 0 for status in STANDINGS}
     for row in rows:
         counts[status_of(row)] += 1
-    parts = ", ".join(f"{counts[status]} {_DESC_PHRASES[status]}" for status in ParticipantStatus)
+    shown = [status for status in STANDINGS if status != WITHDRAWN or counts[status]]
+    parts = ", ".join(f"{counts[status]} {_DESC_PHRASES[status]}" for status in shown)
     text = f"{len(rows)} participants: {parts}."
     if off_map:
         names = ", ".join(row.participant.name for row in off_map)
@@ -423,12 +445,15 @@ def describe(rows: list, off_map: list) -> str:
 
 # Blues from ColorBrewer's sequential scheme, light to dark as a participant advances, so
 # the order survives greyscale and colour blindness; the patterns tell the middle two
-# statuses apart without colour at all.
+# statuses apart without colour at all. A withdrawal leaves the blue scale: orange (which
+# blue never gets confused with, whatever the colour blindness) crossed with dark lines,
+# a pattern of its own, so it shows without colour too.
 FILLS = {
     ParticipantStatus.NOT_SIGNED: "#d9d9d9",
     ParticipantStatus.SIGNED: "url(#world-map-hatch)",
     ParticipantStatus.DEPOSITED: "url(#world-map-dots)",
     ParticipantStatus.IN_FORCE: "#08306b",
+    WITHDRAWN: "url(#world-map-cross)",
 }
 PATTERNS = (
     '<pattern id="world-map-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
@@ -436,6 +461,9 @@ PATTERNS = (
     '<line x1="2.5" y1="0" x2="2.5" y2="5" stroke="#2171b5" stroke-width="2"/></pattern>'
     '<pattern id="world-map-dots" width="4" height="4" patternUnits="userSpaceOnUse">'
     '<rect width="4" height="4" fill="#6baed6"/><circle cx="2" cy="2" r="1.1" fill="#08306b"/></pattern>'
+    '<pattern id="world-map-cross" width="6" height="6" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fdae6b"/>'
+    '<path d="M3 0V6M0 3H6" stroke="#7f2704" stroke-width="1.2"/></pattern>'
 )
 
 
@@ -473,7 +501,7 @@ def legend_html() -> SafeString:
     The swatches take their fills from the map's <style> and <defs>, so the legend goes on
     the same page as the map.
     """
-    entries = [(f"status-{status}", STATUS_LABELS[status]) for status in ParticipantStatus]
+    entries = [(f"status-{status}", STANDING_LABELS[status]) for status in STANDINGS]
     entries.append(("no-data", NO_DATA_LABEL))
     items = "".join(
         f'<li><svg class="world-map-swatch" width="24" height="16" viewBox="0 0 24 16" '

@@ -1,6 +1,6 @@
 """The public pages in a real Chromium: what a visitor sees, types, clicks and tabs through.
 
-The clock is 2026-11-22 in New York (see conftest.py): 67 signatories, no instrument
+The clock is 2026-11-22 in New York (see conftest.py): 68 signatories, no instrument
 deposited, threshold 40, 39 days until the signature deadline of 2026-12-31.
 """
 
@@ -76,7 +76,7 @@ def test_the_home_page_shows_the_numbers_of_each_treaty(page, site, snap):
 
     assert number(card, "instruments_counted") == 0
     assert number(card, "threshold") == 40
-    assert number(card, "signatories") == 67
+    assert number(card, "signatories") == 68
     assert number(card, "remaining") == 40
     assert number(card, "days_until_signature_closes") == 39
     assert stat(card, "entry_into_force_on"), "the entry into force says nothing"
@@ -90,7 +90,7 @@ def test_the_home_page_shows_the_numbers_of_each_treaty(page, site, snap):
     assert link.is_visible(), "the card does not link to the treaty page"
     link.click()
     page.wait_for_url(f"**{TREATY}")
-    assert number(page, "signatories") == 67
+    assert number(page, "signatories") == 68
     assert_no_script_errors(page)
 
 
@@ -151,7 +151,7 @@ def test_filtering_the_table_by_group_and_by_a_search_word_narrows_the_rows(page
 def test_as_of_shows_the_numbers_of_an_earlier_day(page, site, snap):
     treaty = site.treaty
     assert page.goto(TREATY).ok
-    assert number(page, "signatories") == 67
+    assert number(page, "signatories") == 68
     snap("today")
 
     form = page.locator("form#time-travel")
@@ -165,7 +165,7 @@ def test_as_of_shows_the_numbers_of_an_earlier_day(page, site, snap):
         .distinct()
         .count()
     )
-    assert 0 < signed_first_day < 67
+    assert 0 < signed_first_day < 68
     assert number(page, "signatories") == signed_first_day
     assert number(page, "instruments_counted") == 0
     assert number(page, "days_until_signature_closes") == (date(2026, 12, 31) - date(2025, 10, 25)).days
@@ -232,6 +232,6 @@ def test_the_treaty_page_at_phone_width_has_no_horizontal_scroll(page, site):
     assert sizes["scrollWidth"] <= sizes["innerWidth"], (
         f"the page is {sizes['scrollWidth']}px wide on a {sizes['innerWidth']}px phone; wider: {sizes['wider']}"
     )
-    assert number(page, "signatories") == 67
+    assert number(page, "signatories") == 68
     assert page.locator("svg.world-map").is_visible()
     assert_no_script_errors(page)

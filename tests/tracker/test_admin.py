@@ -39,8 +39,8 @@ def new_treaty_data(**changes) -> dict:
         "signature_opens_on": "2025-02-01",
         "signature_closes_on": "2026-02-01",
         "threshold": "20",
-        "entry_into_force_delay_days": "30",
-        "later_joiner_delay_days": "30",
+        "entry_into_force_delay": "30d",
+        "later_joiner_delay": "30d",
         "time_zone": "Europe/Vienna",
         "citations-TOTAL_FORMS": "0",
         "citations-INITIAL_FORMS": "0",
@@ -49,7 +49,7 @@ def new_treaty_data(**changes) -> dict:
 
 def test_a_treatys_page_shows_the_status_the_rules_engine_computes(admin_client, seeded):
     html = admin_client.get(CHANGE_URL.format(seeded.pk)).content.decode()
-    assert stat(html, "signatories") == "67"
+    assert stat(html, "signatories") == "68"  # with Canada (New York, July 2026)
     assert stat(html, "instruments_counted") == "0"
     assert stat(html, "remaining") == "40"
     assert stat(html, "in_force") == "no"
@@ -108,7 +108,7 @@ def test_a_treatys_page_lists_every_action_under_it_in_a_bounded_number_of_queri
 ):
     with django_assert_max_num_queries(30):
         html = admin_client.get(CHANGE_URL.format(seeded.pk)).content.decode()
-    assert 'name="actions-TOTAL_FORMS" value="67"' in html
+    assert 'name="actions-TOTAL_FORMS" value="68"' in html
     assert "Austria" in html
     austria = Action.objects.get(treaty=seeded, participant__name="Austria")
     assert f"/admin/signatories/action/{austria.pk}/change/" in html
@@ -164,9 +164,9 @@ def test_a_superuser_sets_up_another_treaty_on_the_add_form(admin_client, pinned
     response = admin_client.post("/admin/tracker/treaty/add/", new_treaty_data())
     assert response.status_code == 302
     treaty = Treaty.objects.get(slug="second-convention")
-    assert (treaty.threshold, treaty.entry_into_force_delay_days, treaty.time_zone) == (
+    assert (treaty.threshold, treaty.entry_into_force_delay, treaty.time_zone) == (
         20,
-        30,
+        "30d",
         "Europe/Vienna",
     )
     assert stat(admin_client.get(CHANGE_URL.format(treaty.pk)).content.decode(), "remaining") == "20"

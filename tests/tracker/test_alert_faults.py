@@ -173,6 +173,7 @@ def test_an_import_while_the_broker_is_down_is_alerted_within_one_check_after_it
             down_seconds=f"{restarted - stopped:.1f}", seconds_to_record=f"{recorded:.1f}",
             seconds_to_complete=f"{delivered:.1f}", check_interval=CHECK,
         )  # fmt: skip
+        alert.refresh_from_db()  # read when first recorded, maybe before its fan-out
         assert alert.state == Alert.State.FANNED_OUT
         assert sink.duplicates() == 0
         [message] = sink.messages()

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 import pytest
 
 from tracker.alerts.rules import default_milestones, due_alerts, milestones_for, parse_milestones, split_new
-from tracker.rules import ActionKind, ActionRecord, TreatyRule, status_as_of
+from tracker.rules import ActionKind, ActionRecord, Delay, TreatyRule, status_as_of
 
 D = date.fromisoformat
-HANOI = TreatyRule(40, 90, 30, False, D("2025-10-25"), D("2026-12-31"))
+HANOI = TreatyRule(40, Delay.days(90), Delay.days(30), False, D("2025-10-25"), D("2026-12-31"))
 
 
 def deposits(count: int, on: str = "2027-02-01") -> list[ActionRecord]:
@@ -76,7 +76,7 @@ def test_each_deadline_notice_is_sent_once_as_the_days_pass():
 
 
 def test_a_moved_deadline_arms_the_notices_again():
-    moved = TreatyRule(40, 90, 30, False, D("2025-10-25"), D("2027-06-30"))
+    moved = TreatyRule(40, Delay.days(90), Delay.days(30), False, D("2025-10-25"), D("2027-06-30"))
     known = {"deadline:2026-12-31:T-30"}
     to_send, _ = split_new(due_alerts(status_as_of(moved, [], D("2027-05-31"))), known)
     assert keys(to_send) == ["deadline:2027-06-30:T-30"]
@@ -138,7 +138,7 @@ def test_default_milestones_are_the_quarters_of_the_threshold_and_its_last_five_
 
 
 def rule_of(threshold: int) -> TreatyRule:
-    return TreatyRule(threshold, 90, 30, False, D("2025-10-25"), D("2026-12-31"))
+    return TreatyRule(threshold, Delay.days(90), Delay.days(30), False, D("2025-10-25"), D("2026-12-31"))
 
 
 def threshold_keys(threshold: int, counted: int, milestones=None) -> tuple[list[str], list[str]]:

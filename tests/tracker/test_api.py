@@ -1,6 +1,6 @@
 """The REST API under /api/v1/ (issue 5), on the seeded (real) signatures.
 
-The seed has 67 signatures and no deposit; the clock is pinned to 2026-11-22 in New York.
+The seed has 68 signatures and no deposit; the clock is pinned to 2026-11-22 in New York.
 Every deposit below is made up for the tests (recorded with ``record_action`` or sent to
 the API), not taken from a source.
 """
@@ -30,14 +30,19 @@ from signatories.models import Action, DomesticStep, Participant, RegionalGroup
 from signatories.services import record_action
 from tests.helpers import ensure_roles
 from tracker.models import Confidence, ReportedFigure, Source, Treaty
+from tracker.services import save_valid
 
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/"
 HANOI = f"{API}treaties/hanoi-convention/"
 UNTC = "https://treaties.un.org/doc/Publication/MTDSG/Volume%20II/Chapter%20XVIII/XVIII-16.en.xml"
-SIGNATURES = 67
-PARTICIPANTS = 198
+# The treaty's address: its UNTC status page (migration 0008); the rows still cite the XML above.
+STATUS_PAGE = (
+    "https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no=XVIII-16&chapter=18&clang=_en"
+)
+SIGNATURES = 68  # 67 of the 72 Hanoi signatories, and Canada (New York, on or before 2026-07-31)
+PARTICIPANTS = 199  # with the former Yugoslavia
 STATUS_TABLE = "participant,signature_date,action,action_date\n"
 
 
@@ -137,9 +142,9 @@ def test_the_treaty_list_gives_the_hanoi_convention_with_its_rule(seeded, api):
     assert treaty["slug"] == "hanoi-convention"
     assert (
         treaty["threshold"],
-        treaty["entry_into_force_delay_days"],
-        treaty["later_joiner_delay_days"],
-    ) == (40, 90, 30)
+        treaty["entry_into_force_delay"],
+        treaty["later_joiner_delay"],
+    ) == (40, "90d", "30d")
     assert treaty["reio_counts_as_additional"] is False
 
 
@@ -149,7 +154,7 @@ def test_a_treaty_gives_its_definition_dates_and_rule(seeded, api):
     treaty = response.json()
     assert treaty["short_title"] == "Hanoi Convention"
     assert treaty["depositary_reference"] == "XVIII-16"
-    assert treaty["depositary_url"] == UNTC
+    assert treaty["depositary_url"] == STATUS_PAGE
     assert (treaty["adopted_on"], treaty["signature_opens_on"], treaty["signature_closes_on"]) == (
         "2024-12-24",
         "2025-10-25",
@@ -207,7 +212,7 @@ def test_a_malformed_as_of_is_a_400_naming_as_of(seeded, api, value):
 # --- a treaty's participants ------------------------------------------------------------
 
 
-def test_the_treaty_participants_are_the_67_signatories_with_their_standing(seeded, api):
+def test_the_treaty_participants_are_the_68_signatories_with_their_standing(seeded, api):
     rows = everything(api, f"{HANOI}participants/")
     assert len(rows) == SIGNATURES
     assert {row["status"] for row in rows} == {"signed"}
@@ -259,9 +264,9 @@ def test_the_treaty_participants_are_paginated_by_page_size(seeded, api):
     assert first["count"] == SIGNATURES
     assert len(first["results"]) == 10
     last = api.get(f"{HANOI}participants/", {"page_size": 10, "page": 7}).json()
-    assert len(last["results"]) == 7 and last["next"] is None
+    assert len(last["results"]) == 8 and last["next"] is None
     names = [r["participant"] for r in first["results"]] + [r["participant"] for r in last["results"]]
-    assert len(set(names)) == 17
+    assert len(set(names)) == 18
 
 
 def test_the_treaty_participants_as_csv_have_the_header_and_austria_s_row(seeded, api):
@@ -279,7 +284,7 @@ def test_the_treaty_participants_as_csv_have_the_header_and_austria_s_row(seeded
         "entry_into_force_for_it_precision", "confidence", "cn_reference", "sources", "note",
     ]  # fmt: skip
     rows = {row["participant"]: row for row in csv_rows(response)}
-    assert len(rows) == SIGNATURES
+    assert len(rows) == SIGNATURES - 1  # Canada signed later, in July 2026
     austria = rows["Austria"]
     assert (austria["iso3"], austria["status"], austria["signature_date"], austria["instrument"]) == (
         "AUT",
@@ -324,7 +329,9 @@ def test_the_participant_list_orders_by_any_declared_field(seeded, api):
         row["iso_alpha3"]
         for row in everything(api, f"{API}participants/", ordering="iso_alpha3", kind="state")
     ]
-    assert codes == sorted(codes)
+    # A State without a code (the former Yugoslavia) comes last, as PostgreSQL orders nulls.
+    assert codes[-1] is None and None not in codes[:-1]
+    assert codes[:-1] == sorted(codes[:-1])
 
 
 @pytest.mark.parametrize("query", [{"region": "atlantis"}, {"kind": "planet"}, {"region": ["weog", "moon"]}])
@@ -377,7 +384,7 @@ def action_count(**filters) -> int:
     return Action.objects.filter(**filters).count()
 
 
-def test_the_actions_are_the_67_seeded_signatures(seeded, api):
+def test_the_actions_are_the_68_seeded_signatures(seeded, api):
     response = api.get(f"{API}actions/")
     assert response.json()["count"] == SIGNATURES
     first = response.json()["results"][0]
@@ -453,7 +460,7 @@ def test_a_malformed_action_filter_is_a_400_naming_it_not_a_500(seeded, api, que
 
 
 def test_the_actions_order_by_date_descending(seeded, api):
-    deposit("Austria", date(2026, 6, 1))  # made up: the latest action
+    deposit("Austria", date(2026, 9, 1))  # made up: the latest action (after Canada's of 2026-07-31)
     rows = everything(api, f"{API}actions/", ordering="-date")
     dates = [a["date"] for a in rows]
     assert dates == sorted(dates, reverse=True)
@@ -473,7 +480,7 @@ def test_the_actions_are_paginated(seeded, api):
     assert page["count"] == SIGNATURES
     assert len(page["results"]) == 20
     assert "page=3" in page["next"] and page["previous"]
-    assert len(api.get(f"{API}actions/", {"page_size": 20, "page": 4}).json()["results"]) == 7
+    assert len(api.get(f"{API}actions/", {"page_size": 20, "page": 4}).json()["results"]) == 8
     assert api.get(f"{API}actions/", {"page_size": 20, "page": 5}).status_code == 404
     default = api.get(f"{API}actions/").json()
     assert len(default["results"]) == 50
@@ -503,14 +510,16 @@ def test_the_actions_as_csv_are_streamed_with_a_header_and_every_filtered_row(se
 
 
 def test_the_domestic_steps_filter_by_participant_dates_and_confidence(seeded, api):
-    assert len(everything(api, f"{API}domestic-steps/")) == DomesticStep.objects.count() == 4
+    assert len(everything(api, f"{API}domestic-steps/")) == DomesticStep.objects.count() == 5
     azerbaijan = everything(api, f"{API}domestic-steps/", participant="aze")
     assert [s["date"] for s in azerbaijan] == ["2026-02-10", "2026-02-23"]
-    later = everything(api, f"{API}domestic-steps/", date_after="2026-05-01", ordering="participant__name")
-    assert [s["participant"] for s in later] == ["qatar", "viet-nam"]
-    assert len(everything(api, f"{API}domestic-steps/", date_before="2026-02-10")) == 1
+    later = everything(api, f"{API}domestic-steps/", date_after="2026-02-01", ordering="participant__name")
+    assert [s["participant"] for s in later] == ["azerbaijan", "azerbaijan"]
+    assert everything(api, f"{API}domestic-steps/", date_after="2026-05-01") == []
+    # Inclusive: Azerbaijan's of 2026-02-10, Russia's, the Maldives' and the EU's.
+    assert len(everything(api, f"{API}domestic-steps/", date_before="2026-02-10")) == 4
     assert len(everything(api, f"{API}domestic-steps/", confidence="press", treaty="hanoi-convention")) == 4
-    assert len(everything(api, f"{API}domestic-steps/", region="asia_pacific")) == 2  # Qatar, Viet Nam
+    assert len(everything(api, f"{API}domestic-steps/", region="asia_pacific")) == 1  # the Maldives
     assert api.get(f"{API}domestic-steps/", {"date_after": "soon"}).status_code == 400
 
 
@@ -547,7 +556,7 @@ def test_the_reported_figures_filter_by_figure_and_dates(seeded, api):
         == ReportedFigure.objects.count()
     )
     signatories = everything(api, f"{API}reported-figures/", figure="signatories", ordering="reported_on")
-    assert [(f["reported_on"], f["value"]) for f in signatories][-1] == ("2026-03-31", 74)
+    assert [(f["reported_on"], f["value"]) for f in signatories][-1] == ("2026-02-10", 74)
     assert len(signatories) == ReportedFigure.objects.filter(figure="signatories").count()
     late = everything(api, f"{API}reported-figures/", reported_after="2026-01-01")
     assert [f["value"] for f in late] == [74]
@@ -650,11 +659,11 @@ def test_after_a_source_or_domestic_step_changes_the_old_etag_gives_the_new_data
     sources_etag = api.get(f"{API}sources/")["ETag"]
     steps_etag = api.get(f"{API}domestic-steps/")["ETag"]
     figures_etag = api.get(f"{API}reported-figures/")["ETag"]
-    Source.objects.filter(url=UNTC).get().save()  # through the model, as the admin saves it
+    save_valid(Source.objects.filter(url=UNTC).get(), "test")  # through the service, as the admin saves it
     assert api.get(f"{API}sources/", HTTP_IF_NONE_MATCH=sources_etag).status_code == 200
-    DomesticStep.objects.first().save()
+    save_valid(DomesticStep.objects.first(), "test")
     assert api.get(f"{API}domestic-steps/", HTTP_IF_NONE_MATCH=steps_etag).status_code == 200
-    ReportedFigure.objects.first().save()
+    save_valid(ReportedFigure.objects.first(), "test")
     assert api.get(f"{API}reported-figures/", HTTP_IF_NONE_MATCH=figures_etag).status_code == 200
 
 
@@ -854,8 +863,8 @@ TREATY = {
     "short_title": "Test Treaty",
     "title": "A treaty made up for the tests",
     "threshold": 30,
-    "entry_into_force_delay_days": 90,
-    "later_joiner_delay_days": 30,
+    "entry_into_force_delay": "90d",
+    "later_joiner_delay": "30d",
     "reio_counts_as_additional": True,
     "signature_opens_on": "2026-01-01",
     "signature_closes_on": "2027-12-31",
@@ -868,9 +877,9 @@ def test_only_a_superuser_creates_a_treaty(seeded, token_for):
     response = token_for("superuser").post(f"{API}treaties/", TREATY, format="json")
     assert response.status_code == 201, response.json()
     treaty = Treaty.objects.get(slug="test-treaty")
-    assert (treaty.threshold, treaty.entry_into_force_delay_days, treaty.reio_counts_as_additional) == (
+    assert (treaty.threshold, treaty.entry_into_force_delay, treaty.reio_counts_as_additional) == (
         30,
-        90,
+        "90d",
         True,
     )
     status = APIClient().get(f"{API}treaties/test-treaty/status/").json()
@@ -929,12 +938,12 @@ def test_an_editor_deletes_a_source_nothing_refers_to(seeded, token_for):
 # --- import --------------------------------------------------------------------------------------
 
 IMPORT = f"{HANOI}import/"
-GOOD_TABLE = STATUS_TABLE + "Austria,2025-10-25,ratification,2026-06-01\nCanada,2026-07-15,,\n"  # made up
+GOOD_TABLE = STATUS_TABLE + "Austria,2025-10-25,ratification,2026-06-01\nJapan,2026-07-15,,\n"  # made up
 BAD_TABLE = STATUS_TABLE + (
     "Atlantis,2025-10-25,,\n"  # no such participant
     "Austria,,ratification,2024-01-05\n"  # before adoption
     "Belgium,,ratification,2026-06-01\n"  # fine
-    "Canada,,ratification,someday\n"  # not a date
+    "Japan,,ratification,someday\n"  # not a date
 )
 
 
@@ -959,7 +968,7 @@ def test_an_import_as_a_file_upload_goes_through_the_same_service(seeded, token_
     response = token_for("editor").post(IMPORT, {"file": upload, "reason": "June update"}, format="multipart")
     assert response.status_code == 200, response.json()
     assert response.json() == {"created": 2, "updated": 0, "unchanged": 1, "dry_run": False}
-    record = Action.objects.get(participant__name="Canada").history.get()
+    record = Action.objects.get(participant__name="Japan").history.get()
     assert record.history_change_reason == "import of june.csv: June update"
 
 
@@ -1030,9 +1039,9 @@ def queries_for(api, url: str, **query) -> int:
         # Western European first: the small page has EU members, so the same prefetches run.
         (f"{API}participants/", {"page_size": 5, "region": "weog"}, {"page_size": PARTICIPANTS}),
         (f"{HANOI}participants/", {"page_size": 5}, {"page_size": SIGNATURES}),
-        (f"{API}domestic-steps/", {"page_size": 1}, {"page_size": 4}),
+        (f"{API}domestic-steps/", {"page_size": 1}, {"page_size": 5}),
         (f"{API}sources/", {"page_size": 1}, {"page_size": 100}),
-        (f"{API}reported-figures/", {"page_size": 1}, {"page_size": 16}),
+        (f"{API}reported-figures/", {"page_size": 1}, {"page_size": 19}),
     ],
 )
 def test_a_list_takes_the_same_number_of_queries_whatever_the_page_size(

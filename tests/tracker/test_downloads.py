@@ -48,7 +48,7 @@ def test_the_csv_header_names_the_columns_in_order(seeded, client):
     assert header == (
         "participant,iso3,un_regional_group,status,signature_type,signature_date,instrument,"
         "instrument_date,date_precision,entry_into_force_for_it,entry_into_force_for_it_precision,confidence,"
-        "cn_reference,sources,note"
+        "cn_reference,sources,note,standing,withdrawal,withdrawal_notified_on,withdrawal_effective_on"
     )
 
 
@@ -80,12 +80,16 @@ def test_the_csv_lists_austria_as_signed_in_hanoi_on_25_october_2025(seeded, cli
         "cn_reference": "",
         "sources": UNTC,
         "note": austria["note"],  # the seed's wording, not this test's concern
+        "standing": "signed",
+        "withdrawal": "",
+        "withdrawal_notified_on": "",
+        "withdrawal_effective_on": "",
     }
 
 
 def test_the_csv_lists_every_seeded_signatory_and_no_one_else(seeded, client):
     rows = get_csv(client)
-    assert len(rows) == 67
+    assert len(rows) == 68
     assert "Germany" not in rows  # did not sign by the seeded date
     assert set(rows) == set(Participant.objects.filter(actions__treaty=seeded).values_list("name", flat=True))
 
@@ -218,7 +222,7 @@ def test_the_json_status_is_the_status_dict_of_the_same_day(seeded, client):
 
 def test_the_json_rows_have_the_csv_columns_with_nulls_for_what_is_missing(seeded, client):
     data = get_json(client)
-    assert len(data["participants"]) == 67
+    assert len(data["participants"]) == 68
     austria = next(row for row in data["participants"] if row["participant"] == "Austria")
     assert list(austria) == list(COLUMNS)
     assert austria["signature_date"] == "2025-10-25"

@@ -76,7 +76,7 @@ def test_export_json_gives_the_precision_of_the_derived_dates(seeded):
 def test_export_writes_one_row_per_participant_with_its_deposit_details(seeded):
     import_status(seeded, "deposits.csv", DEPOSITS)
     rows = {row["participant"]: row for row in csv.DictReader(io.StringIO(export_csv(seeded, date(2026, 11, 22))))}
-    assert len(rows) == 67 + 2  # the seeded signatories, Bahamas and Saint Lucia
+    assert len(rows) == 68 + 2  # the seeded signatories, Bahamas and Saint Lucia
     assert rows["Austria"] | {"note": ""} == {
         "participant": "Austria",
         "signature_date": "2025-10-25",
@@ -159,7 +159,7 @@ def test_the_status_after_withdrawals_and_a_redeposit_is_the_one_worked_out_by_h
         # 40 ratified; one left for good, the other came back by accession: 39 in effect.
         assert (status.instruments_deposited, status.instruments_counted, status.remaining) == (39, 39, 0)
         assert status.threshold_reached_on == date(2026, 3, 2)  # fixed, withdrawals or not
-        assert (status.signatories, status.parties) == (66, 39)  # a signature withdrawn
+        assert (status.signatories, status.parties) == (67, 39)  # a signature withdrawn
         back = Participant.objects.get(name=scenario.redeposits).slug
         assert status.entry_into_force_for[back] == date(2026, 10, 1)  # its accession + 30 days
 
@@ -218,8 +218,8 @@ def test_importing_an_export_with_withdrawals_into_the_same_treaty_changes_nothi
 def test_export_json_carries_the_status_and_the_rows(seeded):
     data = json.loads(export_json(seeded, date(2026, 11, 22)))
     assert data["treaty"] == "hanoi-convention" and data["as_of"] == "2026-11-22"
-    assert data["status"]["signatories"] == 67
-    assert len(data["participants"]) == 67
+    assert data["status"]["signatories"] == 68
+    assert len(data["participants"]) == 68
 
 
 def test_export_status_command_writes_csv_or_json(seeded):
@@ -255,7 +255,7 @@ def test_add_treaty_sets_up_another_treaty_with_its_rule(db, pinned_today):
         "--signature-opens", "2025-01-01", "--signature-closes", "2025-12-31",
     )
     treaty = Treaty.objects.get(slug="test-convention")
-    assert (treaty.threshold, treaty.entry_into_force_delay_days, treaty.later_joiner_delay_days) == (30, 90, 30)
+    assert (treaty.threshold, treaty.entry_into_force_delay, treaty.later_joiner_delay) == (30, "90d", "30d")
     assert treaty.reio_counts_as_additional is False
     assert treaty.signature_closes_on == date(2025, 12, 31)
     assert "Added Test Convention (test-convention)" in out
@@ -265,7 +265,9 @@ def test_add_treaty_sets_up_another_treaty_with_its_rule(db, pinned_today):
 def test_add_treaty_defaults_later_joiners_to_the_same_delay_and_counts_the_eu(db):
     run("add_treaty", "--slug", "t", "--title", "T", "--threshold", "3", "--delay-days", "60")
     treaty = Treaty.objects.get(slug="t")
-    assert (treaty.later_joiner_delay_days, treaty.reio_counts_as_additional) == (60, True)
+    # An empty later delay is the general one (tracker.rules.TreatyRule.joiner_delay).
+    assert (treaty.entry_into_force_delay, treaty.later_joiner_delay, treaty.reio_counts_as_additional) == ("60d", "", True)
+    assert treaty.rule.joiner_delay == treaty.rule.delay
 
 
 @pytest.mark.parametrize(

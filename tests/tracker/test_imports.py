@@ -1,6 +1,7 @@
 """Importing status tables: both formats, all or nothing, idempotent, with history.
 
 The instrument dates in these tests are made up; the participants are the seeded ones.
+Japan, which has not signed, stands for a participant the seed gives no action.
 """
 
 from datetime import date
@@ -11,8 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from signatories.models import Action, Participant
-from tracker.imports import ImportRejected, import_status
+from tracker.imports import ImportRejected, import_status, plan_import
 from tracker.models import Source
+from tracker.selectors import treaty_status
+from tracker.status_tables import parse_table
 
 pytestmark = pytest.mark.django_db
 DATA = Path(__file__).parent / "data"
@@ -27,12 +30,12 @@ def action(name: str, deposit: bool = False) -> Action:
 
 def test_format_1_creates_signatures_and_deposits_with_their_details(seeded):
     text = HEADER + (
-        "Canada,2026-07-15,,,,,,\n"
+        "Japan,2026-07-15,,,,,,\n"
         "Austria,,ratification,2026-02-01,C.N.12.2026.TREATIES-XVIII.16,https://example.org/at,official,Deposited\n"
     )
     summary = import_status(seeded, "march.csv", text)
     assert (summary.created, summary.updated, summary.unchanged) == (2, 0, 0)
-    assert action("Canada").date == date(2026, 7, 15)
+    assert action("Japan").date == date(2026, 7, 15)
     deposit = action("Austria", deposit=True)
     assert (deposit.kind, deposit.date, deposit.cn_reference) == ("ratification", date(2026, 2, 1), "C.N.12.2026.TREATIES-XVIII.16")
     assert (deposit.confidence, deposit.note) == ("official", "Deposited")
@@ -95,7 +98,7 @@ def test_a_bad_file_is_rejected_whole_with_every_bad_row_and_nothing_is_written(
         "Brazil,,ratification,,,,,\n"
         "Chile,,ratification,2024-01-05,,,,\n"
         "Austria,,accession,2026-03-01,,,,\n"
-        "Canada,2027-01-05,,,,,,\n"
+        "Japan,2027-01-05,,,,,,\n"  # a new signature, in the future and after the deadline
         "Cuba,,,,,not a url,,\n"
         "Ghana,,ratification,2026-02-01,,,sure,\n"
     )
@@ -118,7 +121,7 @@ def test_a_bad_file_is_rejected_whole_with_every_bad_row_and_nothing_is_written(
 
 
 def test_a_dry_run_reports_the_same_summary_and_writes_nothing(seeded):
-    text = HEADER + "Austria,2025-10-25,ratification,2026-02-01,,,,\nCanada,2026-07-15,,,,,,\n"
+    text = HEADER + "Austria,2025-10-25,ratification,2026-02-01,,,,\nJapan,2026-07-15,,,,,,\n"
     before = Action.history.count()
     summary = import_status(seeded, "a.csv", text, dry_run=True)
     assert (summary.created, summary.unchanged, summary.dry_run) == (2, 1, True)
@@ -281,16 +284,16 @@ def deposits_of(name: str) -> list[tuple[str, date, date | None]]:
 
 
 def test_withdrawn_on_withdraws_the_rows_deposit_or_its_signature_when_it_has_none(seeded):
-    # Made up for the test: Austria's ratification, withdrawn; Canada's signature, withdrawn.
+    # Made up for the test: Austria's ratification, withdrawn; Japan's signature, withdrawn.
     text = WITHDRAWAL_HEADER + (
         "Austria,2025-10-25,ratification,2026-02-01,,,,,,,2026-06-01\n"
-        "Canada,2025-10-25,,,,,,,,,2026-07-15\n"
+        "Japan,2025-10-25,,,,,,,,,2026-07-15\n"
     )
     summary = import_status(seeded, "w.csv", text)
     assert (summary.created, summary.unchanged) == (2, 1)  # Austria's (seeded) signature is unchanged
     assert deposits_of("Austria") == [("ratification", date(2026, 2, 1), date(2026, 6, 1))]
     assert action("Austria").withdrawn_on is None
-    assert action("Canada").withdrawn_on == date(2026, 7, 15)
+    assert action("Japan").withdrawn_on == date(2026, 7, 15)
 
 
 def test_a_withdrawn_deposit_and_the_one_after_it_are_two_rows_and_two_records(seeded):
@@ -331,14 +334,12 @@ def test_a_changed_withdrawal_date_updates_the_record(seeded):
          ["row 2: withdrawn_on is given without a signature or an action to withdraw"]),
         (["Austria,,ratification,2026-02-01,,,,,,,2026-01-31"],
          ["row 2: A signature or an instrument can only be withdrawn on or after its date."]),
-        (["Austria,,ratification,2026-02-01,,,,,,,2026-12-01"],
-         ["row 2: The withdrawal on 2026-12-01 is in the future."]),
         (["Austria,2025-10-25,,,,,,,,,", "Austria,2025-10-26,ratification,2026-02-01,,,,,,,"],
          ["row 3: the signature of Austria is already on row 2"]),
         (["Austria,,ratification,2026-02-01,,,,,,,2026-06-01", "Austria,,ratification,2026-02-01,,,,,,,"],
          ["row 3: this ratification of Austria is already on row 2"]),
     ],
-    ids=["not a date", "nothing to withdraw", "before the deposit", "in the future", "two signatures",
+    ids=["not a date", "nothing to withdraw", "before the deposit", "two signatures",
          "the same deposit twice"],
 )  # fmt: skip
 def test_a_bad_withdrawal_is_rejected_with_its_row_and_nothing_is_written(seeded, rows, problems):
@@ -347,6 +348,40 @@ def test_a_bad_withdrawal_is_rejected_with_its_row_and_nothing_is_written(seeded
         import_status(seeded, "x.csv", WITHDRAWAL_HEADER + "\n".join(rows) + "\n")
     assert error.value.problems == problems
     assert (Action.objects.count(), Action.history.count()) == before
+
+
+def test_a_withdrawal_taking_effect_in_the_future_is_accepted_and_counts_until_that_day(seeded):
+    # withdrawn_on is the day the withdrawal takes effect: the depositary records one notified
+    # today that takes effect later (made up: Austria's ratification, until 2026-12-01).
+    text = WITHDRAWAL_HEADER + "Austria,,ratification,2026-02-01,,,,,,,2026-12-01\n"
+    summary = import_status(seeded, "w.csv", text)
+    assert (summary.created, summary.updated) == (1, 0)
+    assert deposits_of("Austria") == [("ratification", date(2026, 2, 1), date(2026, 12, 1))]
+    assert treaty_status(seeded, date(2026, 11, 22)).instruments_counted == 1  # today
+    assert treaty_status(seeded, date(2026, 11, 30)).instruments_counted == 1  # the day before
+    assert treaty_status(seeded, date(2026, 12, 1)).instruments_counted == 0  # the day it takes effect
+
+
+def planned_problems(treaty, withdrawn_on: str, notified_on: date) -> list[str]:
+    """The problems of a row withdrawing Austria's (made-up) ratification on ``withdrawn_on``,
+    notified on ``notified_on``. Neither CSV format has a column for the notification (only
+    the depositary import gives it), so it is set on the parsed row."""
+    text = WITHDRAWAL_HEADER + f"Austria,,ratification,2026-02-01,,,,,,,{withdrawn_on}\n"
+    [row], problems = parse_table(text)
+    assert problems == []
+    row.withdrawal_notified_on = notified_on
+    return plan_import(treaty, [row]).problems
+
+
+def test_a_withdrawal_notified_in_the_future_or_taking_effect_before_its_notification_is_refused(seeded):
+    assert planned_problems(seeded, "2027-05-23", date(2026, 11, 22)) == []  # notified today: fine
+    assert planned_problems(seeded, "2027-05-23", date(2026, 11, 23)) == [
+        "row 2: The notification on 2026-11-23 is in the future."
+    ]
+    assert planned_problems(seeded, "2026-06-01", date(2026, 6, 2)) == [
+        "row 2: The withdrawal cannot take effect before its notification on 2026-06-02."
+    ]
+    assert Action.objects.filter(participant__name="Austria").exclude(kind="signature").count() == 0
 
 
 def test_a_second_deposit_in_effect_beside_a_recorded_one_is_rejected(seeded):

@@ -22,14 +22,14 @@ def counts() -> dict[str, int]:
 
 def test_seeded_status_on_2026_11_22_matches_the_sources(seeded):
     status = treaty_status(seeded, date(2026, 11, 22))
-    assert status.signatories == 67
+    assert status.signatories == 68  # 67 of the 72 Hanoi signatories, and Canada in July 2026
     assert status.instruments_counted == 0
     assert status.remaining == 40
     assert status.days_until_signature_closes == 39
 
 
 def test_seed_loads_every_participant_of_un_treaties(seeded):
-    assert Participant.objects.count() == 198
+    assert Participant.objects.count() == 199  # with the former Yugoslavia, in the depositary's records
     assert Participant.objects.filter(un_member=True).count() == 193
     for name in ("Holy See", "State of Palestine", "Cook Islands", "Niue"):
         assert Participant.objects.get(name=name).un_member is False
@@ -142,13 +142,13 @@ def test_seed_writes_in_bulk_in_a_fixed_number_of_queries(db, pinned_today, djan
     with django_assert_max_num_queries(70):
         report = seed()
     assert counts() == {
-        "Participant": 198, "ParticipantAlias": 61, "Membership": 28, "Treaty": 1, "Source": 35, "Citation": 15,
-        "Action": 67, "DomesticStep": 4, "ReportedFigure": 16,
+        "Participant": 199, "ParticipantAlias": 62, "Membership": 28, "Treaty": 1, "Source": 42, "Citation": 15,
+        "Action": 68, "DomesticStep": 5, "ReportedFigure": 19,
     }  # fmt: skip
-    assert report["participants and aliases"].created == 198 + 61
+    assert report["participants and aliases"].created == 199 + 62
     # The audit history records every row, with the file it came from.
-    assert Participant.history.filter(history_change_reason="seed: participants.csv").count() == 198
-    assert Action.history.filter(history_type="+", history_change_reason__startswith="seed: ").count() == 67
+    assert Participant.history.filter(history_change_reason="seed: participants.csv").count() == 199
+    assert Action.history.filter(history_type="+", history_change_reason__startswith="seed: ").count() == 68
     assert not Action.objects.filter(sources__isnull=True).exists()
     with django_assert_max_num_queries(25):
         again = seed()  # a second run only reads: nothing to create
@@ -165,3 +165,205 @@ def test_the_seeded_fixture_holds_the_rows_seed_writes(db, pinned_today, seed_sn
         for table, rows in seed_snapshot.counts().items():
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
             assert cursor.fetchone()[0] == rows, table
+
+
+# The corrections of 2026-12-01 (shared/data/README.md) -------------------------------------
+
+UNTC = "https://treaties.un.org/doc/Publication/MTDSG/Volume%20II/Chapter%20XVIII/XVIII-16.en.xml"
+ADADERANA = "https://www.adaderana.lk/news/114202/sri-lanka-signs-un-convention-against-cybercrime"
+MALDIVES_SOURCES = {"https://archive.mv/en/articles/NNWqmx", "https://edition.mv/news/45340", ADADERANA}
+CANADA_SOURCES = {
+    "https://www.canada.ca/en/global-affairs/news/2026/07/"
+    "canada-signs-united-nations-convention-against-cybercrime.html",
+    "https://www.michaelgeist.ca/2026/07/",
+}
+MACHINE_HERALD = (
+    "https://machineherald-io.pages.dev/article/2026-05/"
+    "21-un-cybercrime-convention-stalls-at-one-ratification-as-implementation-deadlock-deepens"
+)
+FBC_NEWS = "https://www.fbcnews.com.fj/news/fiji-signs-historic-un-cybercrime-convention"
+TREND_74 = "https://www.trend.az/azerbaijan/politics/4151684.html"
+
+# The three rows the corrections removed or replaced, as the fixtures held them before.
+OLD_MALDIVES = {
+    "participant": "Maldives", "signature_date": "2025-10-26", "date_precision": "on_or_before", "place": "Hanoi",
+    "confidence": "press", "sources": ADADERANA,
+    "note": "Sri Lankan Ministry statement: 'Sri Lanka and Maldives are the only South Asian countries that "
+    "joined the UNCC' -> Maldives signed in Hanoi; date not stated",
+}  # fmt: skip
+OLD_STEPS = [
+    {
+        "participant": "Qatar", "date": "2026-05-21", "step": "Reported as ratified", "confidence": "press",
+        "sources": MACHINE_HERALD,
+        "note": "Article (citing Wikipedia) lists Qatar among three ratifiers; no deposit date found; the date is "
+        "the report's date, not the ratification's",
+    },
+    {
+        "participant": "Viet Nam", "date": "2026-05-21", "step": "Reported as ratified", "confidence": "press",
+        "sources": MACHINE_HERALD,
+        "note": "Article (citing Wikipedia) lists Viet Nam among three ratifiers; in Jan 2026 Viet Nam said it was "
+        "still completing domestic procedures; no deposit date found",
+    },
+]  # fmt: skip
+OLD_FIGURE_74 = {
+    "reported_on": "2026-03-31", "figure": "signatories", "value": "74", "qualifier": "exactly", "source": FBC_NEWS,
+    "note": "Fiji signed at UN Headquarters as the 74th signatory (exact date not found; '74 signatories as of "
+    "March 2026' in a later article)",
+}  # fmt: skip
+# The rows the corrections added: (participant, date) of the steps, (date, value) of the figures.
+NEW_STEPS = {("Maldives", "2025-10-15"), ("Russian Federation", "2026-01-28"), ("European Union", "2025-10-13")}
+NEW_SIGNATORY_FIGURES = {("2025-10-25", "64"), ("2025-10-25", "68"), ("2025-10-28", "71"), ("2026-02-10", "74")}
+
+
+def rewrite_csv(path, keep, extra=()) -> None:
+    """Rewrite the CSV file ``path`` with the rows ``keep(row)`` accepts, then ``extra``."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        columns, rows = reader.fieldnames, [row for row in reader if keep(row)]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns)
+        writer.writeheader()
+        writer.writerows([*rows, *extra])
+
+
+def fixtures_before_the_corrections(tmp_path):
+    """A copy of fixtures/ with the three data files as they were before 2026-12-01."""
+    fixtures = tmp_path / "fixtures"
+    shutil.copytree(settings.BASE_DIR / "fixtures", fixtures)
+    rewrite_csv(
+        fixtures / "hanoi-convention-signatures.csv",
+        keep=lambda row: row["participant"] not in ("Canada", "Maldives"),
+        extra=[OLD_MALDIVES],
+    )
+    rewrite_csv(
+        fixtures / "hanoi-convention-domestic-steps.csv",
+        keep=lambda row: (row["participant"], row["date"]) not in NEW_STEPS,
+        extra=OLD_STEPS,
+    )
+    rewrite_csv(
+        fixtures / "hanoi-convention-reported-figures.csv",
+        keep=lambda row: (
+            row["figure"] != "signatories" or (row["reported_on"], row["value"]) not in NEW_SIGNATORY_FIGURES
+        ),
+        extra=[OLD_FIGURE_74],
+    )
+    return fixtures
+
+
+def signature(name: str) -> Action:
+    return Action.objects.get(participant__name=name, kind="signature")
+
+
+def urls(record) -> set[str]:
+    return set(record.sources.values_list("url", flat=True))
+
+
+def test_a_fresh_seed_has_the_maldives_signed_in_hanoi_exactly_on_25_october_2025(seeded):
+    maldives = signature("Maldives")
+    assert (maldives.date, maldives.date_precision, maldives.place) == (date(2025, 10, 25), "exact", "Hanoi")
+    assert maldives.confidence == "press"
+    assert urls(maldives) == MALDIVES_SOURCES
+
+
+def test_a_fresh_seed_has_canada_signed_in_new_york_on_or_before_31_july_2026_with_its_sources(seeded):
+    canada = signature("Canada")
+    assert (canada.date, canada.date_precision, canada.place) == (date(2026, 7, 31), "on_or_before", "New York")
+    assert canada.confidence == "press"
+    assert urls(canada) == CANADA_SOURCES
+    assert treaty_status(seeded, date(2026, 8, 1)).signatories == 68
+    assert treaty_status(seeded, date(2026, 7, 1)).signatories == 67  # before July's end, Canada is not counted yet
+
+
+def test_a_fresh_seed_has_the_three_new_domestic_steps_with_their_sources(seeded):
+    new = DomesticStep.objects.filter(participant__name__in=["Maldives", "Russian Federation", "European Union"])
+    steps = {step.participant.name: (step.date, step.step, step.confidence, urls(step)) for step in new}
+    assert steps == {
+        "Maldives": (
+            date(2025, 10, 15), "Legislature approved becoming a party", "press",
+            {"https://archive.mv/en/articles/NNWqmx", "https://edition.mv/news/45340"},
+        ),
+        "Russian Federation": (
+            date(2026, 1, 28), "Government said ratification procedures had begun", "press",
+            {"https://news.mail.ru/society/69592849/"},
+        ),
+        "European Union": (
+            date(2025, 10, 13), "Council authorised the signature (Decision (EU) 2025/2307)", "official",
+            {
+                "https://home-affairs.ec.europa.eu/policies/internal-security/cybercrime/"
+                "international-cooperation-against-cybercrime_en",
+                "https://www.wam.ae/en/article/bm6n72v-sign-convention-cybercrime",
+            },
+        ),
+    }  # fmt: skip
+    assert DomesticStep.objects.count() == 5  # and Azerbaijan's two
+
+
+def test_a_fresh_seed_has_no_qatar_or_viet_nam_reported_as_ratified(seeded):
+    assert not DomesticStep.objects.filter(step="Reported as ratified").exists()
+    assert not DomesticStep.objects.filter(participant__name__in=["Qatar", "Viet Nam"]).exists()
+    assert not DomesticStep.objects.filter(sources__url=MACHINE_HERALD).exists()
+    # Their signatures stay (the depositary shows them), still without a deposit.
+    assert signature("Qatar").date == signature("Viet Nam").date == date(2025, 10, 25)
+    assert not Action.objects.filter(participant__name__in=["Qatar", "Viet Nam"]).exclude(kind="signature").exists()
+
+
+def test_a_fresh_seed_has_the_new_reported_figures_and_74_signatories_on_10_february_2026(seeded):
+    signatories = set(
+        seeded.reported_figures.filter(figure="signatories").values_list("reported_on", "value", "source__url")
+    )
+    cand = "https://en.cand.com.vn/politics/highlights-of-the-signing-ceremony-of-the-hanoi-convention-i606865"
+    efe = (
+        "https://www.abc.com.py/internacionales/2025/10/25/"
+        "mas-de-60-paises-firman-en-vietnam-la-convencion-de-la-onu-contra-el-cibercrimen/"
+    )
+    ria = "https://crimea.ria.ru/20251028/konventsiyu-oon-protiv-kiberprestupnosti-podpisala-71-strana-1150479935.html"
+    assert {
+        (date(2025, 10, 25), 64, cand),
+        (date(2025, 10, 25), 68, efe),
+        (date(2025, 10, 28), 71, ria),
+        (date(2026, 2, 10), 74, TREND_74),
+    } <= signatories
+    assert [figure for figure in signatories if figure[1] == 74] == [(date(2026, 2, 10), 74, TREND_74)]
+    assert FBC_NEWS in seeded.reported_figures.get(value=74).note  # the undated source, named
+    # The rows taken from the seed articles stay beside them.
+    assert seeded.reported_figures.filter(figure="delegations attending").count() == 2
+    assert seeded.reported_figures.filter(figure="chapters in the Convention").count() == 2
+    assert seeded.reported_figures.count() == 19
+
+
+def test_a_database_seeded_before_the_corrections_takes_them_as_new_rows_only(db, pinned_today, tmp_path):
+    seed(fixtures_before_the_corrections(tmp_path))
+    assert (Action.objects.count(), DomesticStep.objects.count(), ReportedFigure.objects.count()) == (67, 4, 16)
+    assert not Action.objects.filter(participant__name="Canada").exists()
+    def as_it_stands(action: Action) -> tuple:
+        return (action.pk, action.date, action.date_precision, action.note, action.updated_at, urls(action))
+
+    before = as_it_stands(signature("Maldives"))
+    assert before[1:3] == (date(2025, 10, 26), "on_or_before")
+
+    report = seed()
+
+    # Canada, the three steps, the three figures and the 74 of 10 Feb 2026: new rows.
+    created_and_kept = {name: (summary.created, summary.kept) for name, summary in report.items()}
+    assert created_and_kept["hanoi-convention signatures"] == (1, 67)
+    assert created_and_kept["hanoi-convention domestic-steps"] == (3, 2)
+    assert created_and_kept["hanoi-convention reported-figures"] == (4, 15)
+    canada = signature("Canada")
+    assert (canada.date, canada.date_precision, canada.place, urls(canada)) == (
+        date(2026, 7, 31), "on_or_before", "New York", CANADA_SOURCES
+    )
+    assert {(step.participant.name, step.date.isoformat()) for step in DomesticStep.objects.all()} >= NEW_STEPS
+    # Maldives: one signature still (the database allows no second), left as it was.
+    assert Action.objects.filter(participant__name="Maldives").count() == 1
+    assert as_it_stands(signature("Maldives")) == before
+    # Seed deletes nothing: Qatar's and Viet Nam's steps and the 74 of 31 Mar 2026 stay.
+    reported = DomesticStep.objects.filter(step="Reported as ratified")
+    assert set(reported.values_list("participant__name", flat=True)) == {"Qatar", "Viet Nam"}
+    assert set(ReportedFigure.objects.filter(value=74).values_list("reported_on", "source__url")) == {
+        (date(2026, 3, 31), FBC_NEWS), (date(2026, 2, 10), TREND_74)
+    }  # fmt: skip
+    assert (Action.objects.count(), DomesticStep.objects.count(), ReportedFigure.objects.count()) == (68, 7, 20)
+    assert Source.objects.count() == 43  # the 42 of a fresh seed, and the Fiji article the old 74 cites
+
+    again = seed()
+    assert sum(summary.created for summary in again.values()) == 0

@@ -54,7 +54,7 @@ def test_refresh_statuses_runs_in_a_worker_and_caches_what_the_pages_read(worker
     status = statuses["hanoi-convention"]
     as_of = date.fromisoformat(status["as_of"])
     assert status == status_dict(treaty, treaty_status(treaty, as_of))
-    assert status["signatories"] == 67
+    assert status["signatories"] == 68
     # The worker wrote the status into the shared cache, under the current data version.
     assert cache.get(f"tracker:status:hanoi-convention:{as_of}:{current_version()}") == status
     assert process.poll() is None, "the worker is still running"

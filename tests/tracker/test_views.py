@@ -36,18 +36,18 @@ def test_home_page_shows_the_status_of_each_treaty(client, seeded, django_assert
     with django_assert_max_num_queries(12):
         html = client.get("/").content.decode()
     assert "Hanoi Convention" in html
-    assert stat(html, "signatories") == "67"
+    assert stat(html, "signatories") == "68"
     assert stat(html, "instruments_counted") == "0"
     assert stat(html, "threshold") == "40"
     assert stat(html, "remaining") == "40"
     assert stat(html, "days_until_signature_closes") == "39"
-    assert stat(html, "entry_into_force_on") == "90 days after the 40th deposit"
+    assert stat(html, "entry_into_force_on") == "the 90th day after the 40th instrument"
 
 
 def test_home_page_says_where_a_source_reported_a_different_figure(client, seeded):
     html = " ".join(client.get("/").content.decode().split())
     assert "The depositary reported 72 signatories on 27 October 2025" in html
-    assert "67 are recorded here" in html
+    assert "68 are recorded here" in html
 
 
 @pytest.mark.django_db(transaction=True)  # the cache moves on when a write commits
@@ -87,7 +87,7 @@ def test_the_treaty_page_has_the_map_timeline_and_table(client, seeded):
     html = client.get("/treaties/hanoi-convention/").content.decode()
     assert 'class="world-map"' in html and 'data-iso3="FRA"' in html
     assert 'class="timeline-chart"' in html
-    assert len(rows(html)) == 67
+    assert len(rows(html)) == 68
     assert "European Union" in html  # off the map, listed beside it
 
 

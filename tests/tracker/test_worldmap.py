@@ -336,10 +336,12 @@ def test_antarctica_is_left_out():
 def test_the_legend_tells_statuses_apart_by_pattern_and_label(rendering):
     legend = parse(rendering.legend)
     labels = [e.text for e in legend if e.tag == "li"]
-    assert labels == ["Not signed", "Signed", "Instrument deposited", "In force for it", "Not a participant"]
+    assert labels == [
+        "Not signed", "Signed", "Instrument deposited", "In force for it", "Withdrawn", "Not a participant"
+    ]
     assert all(e.attrs.get("aria-hidden") == "true" for e in legend if e.tag == "svg")
     svg = str(rendering.svg)
-    for pattern in ("world-map-hatch", "world-map-dots"):
+    for pattern in ("world-map-hatch", "world-map-dots", "world-map-cross"):
         assert f'<pattern id="{pattern}"' in svg and f"fill:url(#{pattern})" in svg
     assert ".world-map-legend .status-signed" in svg and ":focus-visible" in svg and ":hover" in svg
 

@@ -99,10 +99,13 @@ def parse_milestones(text: str, threshold: int | None = None) -> tuple[int, ...]
     return tuple(sorted(values))
 
 
-def milestones_for(threshold: int, configured: str = "") -> tuple[int, ...]:
+def milestones_for(threshold: int | None, configured: str = "") -> tuple[int, ...]:
     """A treaty's milestones: its own list (with the threshold always added), or, when it
     has none, ``default_milestones``. An invalid stored list (the admin validates it, but
-    the threshold may have been lowered since) keeps only its valid entries."""
+    the threshold may have been lowered since) keeps only its valid entries. A treaty
+    without a rule yet (no threshold) has none."""
+    if threshold is None:
+        return ()
     if not (configured or "").strip():
         return default_milestones(threshold)
     try:
@@ -133,7 +136,7 @@ def threshold_alerts(status: Status, milestones: Iterable[int]) -> list[DueAlert
             ),
         )
         for m in sorted(set(milestones))
-        if m <= status.threshold and status.instruments_counted >= m
+        if status.threshold is not None and m <= status.threshold and status.instruments_counted >= m
     ]
 
 
@@ -193,7 +196,7 @@ def due_alerts(
     """Every treaty-wide alert the status on ``status.as_of`` calls for; ``milestones``
     default to ``default_milestones`` of the status's threshold."""
     if milestones is None:
-        milestones = default_milestones(status.threshold)
+        milestones = default_milestones(status.threshold) if status.threshold is not None else ()
     return [
         *threshold_alerts(status, milestones),
         *deadline_alerts(status, deadline_days),

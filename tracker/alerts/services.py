@@ -27,6 +27,7 @@ from tracker.alerts import rules, selectors
 from tracker.alerts.emails import build_message, smtp_connection
 from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription
 from tracker.models import Treaty
+from tracker.sync.models import DepositarySync
 
 BATCH = 200
 # SMTP replies that will not get better by trying again: the address or the message is
@@ -360,6 +361,22 @@ def send_digest(now=None) -> bool:
     lines += [f"  deliveries {status}: {n}" for status, n in sorted(counts["deliveries"].items())]
     lines += [f"  suppressed: {key}" for key in counts["suppressed"]]
     lines += [f"  failed: {d.alert.key} to {d.subscription.email}: {d.error}" for d in counts["failed"]]
+    lines += depositary_lines(now - timedelta(days=1))
     send_mail("Treaty tracker: alerts of the last day", "\n".join(lines), None, settings.ALERT_DIGEST_TO)
     return True
 
+
+
+def depositary_lines(since) -> list[str]:
+    """The digest's part on the depositary sync: each read that failed since ``since``, and
+    how many changed something, so that staff see a broken sync the day it breaks."""
+    reads = DepositarySync.objects.filter(started_at__gte=since).select_related("treaty").order_by("started_at")
+    failed = [read for read in reads if read.failed]
+    lines = [f"Depositary reads since {since:%Y-%m-%d %H:%M} UTC: {len(reads)}, "
+             f"{sum(r.outcome == DepositarySync.Outcome.CHANGED for r in reads)} with changes, {len(failed)} failed"]
+    lines += [
+        f"  failed: {read.treaty.slug} at {read.started_at:%Y-%m-%d %H:%M}: {read.get_outcome_display()}: "
+        f"{(read.error.splitlines() or [''])[0][:300]}"
+        for read in failed
+    ]
+    return lines

@@ -16,15 +16,17 @@ class Command(BaseCommand):
         parser.add_argument("--title", required=True, help="the full title")
         parser.add_argument("--short-title", help="the name people use (default: the title)")
         parser.add_argument("--threshold", type=int, required=True, help="instruments needed for entry into force")
-        parser.add_argument(
-            "--delay-days", type=int, required=True, help="in force this many days after the threshold instrument"
-        )
-        parser.add_argument(
+        delay = parser.add_mutually_exclusive_group(required=True)
+        delay.add_argument("--delay-days", type=int, help="in force this many days after the threshold instrument")
+        delay.add_argument("--delay", help="the delay as a spec: 90d, 3m, 6m,first-of-month")
+        later = parser.add_mutually_exclusive_group()
+        later.add_argument(
             "--later-delay-days",
             type=int,
             help="for a later deposit: in force this many days after it, or on the general date if later "
-            "(default: the same as --delay-days)",
+            "(default: the same delay as the general one)",
         )
+        later.add_argument("--later-delay", help="the same as a spec: 30d, 1m…")
         parser.add_argument(
             "--reio-not-additional",
             action="store_true",
@@ -45,10 +47,8 @@ class Command(BaseCommand):
             title=options["title"],
             short_title=options["short_title"] or options["title"][:200],
             threshold=options["threshold"],
-            entry_into_force_delay_days=options["delay_days"],
-            later_joiner_delay_days=(
-                options["later_delay_days"] if options["later_delay_days"] is not None else options["delay_days"]
-            ),
+            entry_into_force_delay=self.delay(options, "delay"),
+            later_joiner_delay=self.delay(options, "later_delay"),  # empty: the same as the general one
             reio_counts_as_additional=not options["reio_not_additional"],
             signature_opens_on=self.date(options, "signature_opens"),
             signature_closes_on=self.date(options, "signature_closes"),
@@ -61,7 +61,13 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(error_text(error)) from None
         self.stdout.write(f"Added {treaty.short_title} ({treaty.slug}): {treaty.threshold} instruments, "
-                          f"in force {treaty.entry_into_force_delay_days} days after the last one.")
+                          f"in force {treaty.entry_into_force_delay} after the last one.")
+
+    @staticmethod
+    def delay(options, name: str) -> str:
+        """A delay spec from --NAME, or from --NAME-days as "<days>d"; empty if neither."""
+        days = options[f"{name}_days"]
+        return f"{days}d" if days is not None else (options[name] or "").strip()
 
     @staticmethod
     def date(options, name: str):
