@@ -69,6 +69,5 @@ def set_rule(slug: str, values: dict, *, user=None, reason: str = "") -> tuple[T
         treaty = Treaty(slug=slug, short_title=slug, title=slug)
     for name, value in values.items():
         setattr(treaty, name, value)
-    treaty._history_user = user
-    save_valid(treaty, reason=reason or "set_rule command")
+    save_valid(treaty, reason=reason or "set_rule command", user=user)
     return treaty, created

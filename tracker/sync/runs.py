@@ -25,7 +25,7 @@ from urllib3.util.retry import Retry
 from tracker.depositary import PageError, parse_status_page
 from tracker.models import Treaty
 from tracker.sync.models import DepositarySync
-from tracker.sync.services import PageImport, PageRejected, import_page
+from tracker.sync.services import PageImport, PageRejected, existing_treaty, import_page
 from tracker.writes import data_changed
 
 logger = logging.getLogger(__name__)
@@ -125,8 +125,7 @@ def import_source(source: str, *, slug: str | None = None, dry_run: bool = False
 def import_parsed(page, source: str, started, *, slug, dry_run: bool, user, fetched: Fetched | None) -> PageImport:
     """Import a parsed page and record the read, whatever the outcome."""
     validators = {"etag": fetched.etag, "last_modified": fetched.last_modified, "http_status": fetched.status} if fetched else {}
-    treaty = Treaty.objects.filter(slug=slug).first() if slug else None
-    treaty = treaty or Treaty.objects.filter(depositary_reference__iexact=page.header.reference).first()
+    treaty = existing_treaty(page.header.reference, slug)  # the one a rejection is recorded for
     try:
         report = import_page(page, url=source, slug=slug, dry_run=dry_run, user=user)
     except PageRejected as error:

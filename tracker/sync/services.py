@@ -133,14 +133,21 @@ def _apply(page: StatusPage, *, url: str, slug: str | None, user) -> PageImport:
 # -- the treaty -------------------------------------------------------------------------
 
 
+def existing_treaty(reference: str, slug: str | None) -> Treaty | None:
+    """The recorded treaty a page of ``reference`` is imported into: the one with ``slug``
+    when a slug is given (none yet: the import creates it), else the one with that
+    depositary reference."""
+    if slug:
+        return Treaty.objects.filter(slug=slug).first()
+    return Treaty.objects.filter(depositary_reference__iexact=reference).first()
+
+
 def find_or_create_treaty(page: StatusPage, slug: str | None, url: str, reason: str) -> tuple[Treaty, bool]:
-    """The treaty the page is about: by ``slug``, else by its depositary reference; a new
-    one (with no rule until ``set_rule``) when there is none. A treaty whose reference
-    differs from the page's is an error, not an overwrite."""
+    """The treaty the page is about (``existing_treaty``); a new one (with no rule until
+    ``set_rule``) when there is none. A treaty whose reference differs from the page's is
+    an error, not an overwrite."""
     reference = page.header.reference
-    found = Treaty.objects.filter(slug=slug).first() if slug else None
-    if found is None and not slug:
-        found = Treaty.objects.filter(depositary_reference__iexact=reference).first()
+    found = existing_treaty(reference, slug)
     if found is not None:
         if found.depositary_reference and found.depositary_reference.upper() != reference.upper():
             raise PageRejected(
@@ -197,8 +204,7 @@ def update_treaty(treaty: Treaty, page: StatusPage, url: str, reason: str, user)
         return []
     for name in changed:
         setattr(treaty, name, wanted[name])
-    treaty._history_user = user
-    save_valid(treaty, reason=reason)
+    save_valid(treaty, reason=reason, user=user)
     shown = [name for name in changed if name != "depositary_as_at"]
     return [f"treaty: {', '.join(shown)} updated"] if shown else []
 
