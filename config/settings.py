@@ -6,6 +6,7 @@ environment variables documented in the README (PostgreSQL, Redis, SMTP, secret 
 hosts). One block per concern below.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -59,12 +60,20 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "corsheaders",
+    "csp",
+    "axes",
     "tracker",
     "signatories",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response, cached or not.
+    "tracker.middleware.ContentSecurityPolicyMiddleware",
+    "tracker.middleware.PermissionsPolicyMiddleware",
+    # CORS for the API's reads (answers their preflights itself), before anything answers.
+    "tracker.middleware.ReadOnlyCorsMiddleware",
     "tracker.middleware.RefuseNulBytesMiddleware",  # a 400 for a NUL byte (%00) in the address
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,6 +86,8 @@ MIDDLEWARE = [
     "tracker.api.caching.APICacheMiddleware",
     # Records who made each change in the audit history.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The admin lockout's page (django-axes): last, as it asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -209,31 +220,52 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.ModelPermissionsOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": [
         "tracker.api.filtersets.FilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "tracker.api.filtersets.StrictOrderingFilter",  # a 400 for an unknown field
     ],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": [
         "tracker.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # Writes take JSON (the import also a CSV or a file), with no NUL anywhere
+    # (tracker.api.parsers): a 400 naming the field, not a server error.
+    "DEFAULT_PARSER_CLASSES": ["tracker.api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.TrackerThrottle"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # True security (public reads), error responses in the one shape (tracker.api.errors).
+    "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.TrackerSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     "EXCEPTION_HANDLER": "tracker.api.errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Treaty Ratification Tracker API",
     "DESCRIPTION": "Signatures, ratifications and entry into force of multilateral treaties, "
-    "with their sources. Every read takes ?as_of=YYYY-MM-DD where it makes sense.",
-    "VERSION": "1",
+    "with their sources. Public reads need no token; writes need `Authorization: Token <key>`. "
+    "Every read takes ?as_of=YYYY-MM-DD where a date makes sense. A participant is identified "
+    "by its ISO alpha-3 code, or its slug without one (the European Union, the former Yugoslavia). "
+    "An unknown parameter, ordering field or value is a 400 whose `errors` names it.",
+    "VERSION": "1.1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    # One tag per resource: the first part of the path after /api/v1/.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SCHEMA_PATH_PREFIX_TRIM": False,
     # The interactive docs load Swagger UI from our own static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tracker.api.schema.no_nul_in_query",
+        "tracker.api.schema.known_keys",
+    ],
     # The precision of a date ("exact", "on_or_before") is one choice set wherever a date is.
-    "ENUM_NAME_OVERRIDES": {"DatePrecisionEnum": "tracker.models.DatePrecision"},
+    "ENUM_NAME_OVERRIDES": {
+        "DatePrecisionEnum": "tracker.models.DatePrecision",
+        "ParticipantKindEnum": "tracker.api.serializers.PARTICIPANT_KIND_CHOICES",
+        "ActionKindEnum": "signatories.models.KIND_CHOICES",
+        "SourceKindEnum": "tracker.api.serializers.SOURCE_KIND_CHOICES",
+    },
 }
 
 # --- Email --------------------------------------------------------------------------
@@ -267,6 +299,21 @@ UNTC_MAX_BYTES = env.int("UNTC_MAX_BYTES", default=25 * 1024 * 1024)
 ALERT_DIGEST_TO = env.list("ALERT_DIGEST_TO", default=[])
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Uploads ------------------------------------------------------------------------
+# A status table is a few hundred kilobytes at most. An upload (the admin's and the API's
+# import) larger than UPLOAD_MAX_BYTES is refused before its body is read: the API answers
+# 413, the admin's form a field error (tracker.uploads). Django's own limits bound every
+# other POST: a form's fields (the subscribe form, the admin) at DATA_UPLOAD_MAX_MEMORY_SIZE,
+# and a file above FILE_UPLOAD_MAX_MEMORY_SIZE goes to a temporary file, not to memory.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = min(UPLOAD_MAX_BYTES, 2621440)  # Django's default, 2.5 MB
+FILE_UPLOAD_MAX_MEMORY_SIZE = min(UPLOAD_MAX_BYTES, 2621440)
+FILE_UPLOAD_HANDLERS = [
+    "tracker.uploads.RefuseOversizedUploads",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 # --- Internationalization and time ----------------------------------------------------
 # Timestamps are stored in UTC. Treaty dates are calendar dates in the treaty's own
 # time zone (New York for the UN depositary), see Treaty.time_zone.
@@ -295,6 +342,80 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is checked, and
+# counts the failures (see "Admin lockout" below). DRF's token authentication does not
+# go through these backends.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Admin lockout ------------------------------------------------------------------
+# django-axes: after ADMIN_LOCKOUT_FAILURES wrong passwords for one username from one
+# address, that username is refused from that address for ADMIN_LOCKOUT_SECONDS (the
+# right password too), with a 429 page that says so; another user, or the same user from
+# elsewhere, is not. Every failure and login is recorded (admin: "Axes"); a superuser
+# unlocks by deleting the access attempt there, or with `manage.py axes_reset_username
+# USER` / `axes_reset`. The address is the one the API's throttle counts by (behind
+# DJANGO_BEHIND_PROXY, the last of X-Forwarded-For).
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOCKOUT_FAILURES", default=5)
+AXES_COOLOFF_TIME = timedelta(seconds=env.int("ADMIN_LOCKOUT_SECONDS", default=60 * 60))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "tracker.api.throttling.client_address"
+AXES_RESET_ON_SUCCESS = True  # a login that succeeds forgets that user's earlier failures
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "tracker/lockout.html"
+AXES_ALLOWED_CORS_ORIGINS = SITE_URL  # the lockout's JSON answer (X-Requested-With) only
+AXES_VERBOSE = False  # no banner on every start of a command
+
+# --- CORS ---------------------------------------------------------------------------
+# django-cors-headers (tracker.middleware.ReadOnlyCorsMiddleware): the API's anonymous
+# reads may be fetched by a page of any origin, without cookies; a write, or a read with
+# a token, from another origin is refused at its preflight. The response cache adds
+# nothing of its own: the header is always "*" and Vary names Origin.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-language", "cache-control",
+                      "if-none-match", "if-modified-since"]  # fmt: skip
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-API-Cache"]
+CORS_PREFLIGHT_MAX_AGE = 24 * 60 * 60
+
+# --- Content-Security-Policy --------------------------------------------------------
+# django-csp (tracker.middleware.ContentSecurityPolicyMiddleware): scripts and styles
+# from our own static files only. The pages have no inline script; the world map's one
+# inline <style> is allowed by its hash. The API docs' inline script and style carry
+# the request's nonce (tracker/templates/overrides/drf_spectacular/swagger_ui.html);
+# the admin's scripts are all static files. No page may be framed; a view that must be
+# (a badge) replaces frame-ancestors with django-csp's @csp_replace.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # Swagger UI's icons are data: URLs in its CSS
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": SECURE_HTTPS,
+    },
+}
+TEMPLATES[0]["DIRS"].append(BASE_DIR / "tracker" / "templates" / "overrides")
+# The other headers of a careful review (Django's SecurityMiddleware; these are its
+# defaults, written out so that a change shows), and the Permissions-Policy's refused features.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = ["accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone",
+                      "payment", "usb", "browsing-topics"]  # fmt: skip
 
 # --- Logging ------------------------------------------------------------------------
 LOGGING = {

@@ -18,3 +18,6 @@ urlpatterns = [
     path("alerts/", include("tracker.alerts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/, an unknown address is a JSON 404 like every other error of the API.
+handler404 = "tracker.api.errors.not_found"

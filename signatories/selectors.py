@@ -52,14 +52,41 @@ class ParticipantIndex:
         return f"Unknown participant {name!r}.{hint}"
 
 
-# The fields of a participant as the API lists them, in order (ParticipantSerializer's).
+def participant_key_filter(key: str):
+    """The Q that finds a participant by the keys the API and the pages accept: its ISO
+    alpha-3 code or its slug (any case), its depositary name or one of its aliases (any case)."""
+    from django.db.models import Q
+
+    key = key.strip()
+    return (
+        Q(iso_alpha3=key.upper())
+        | Q(slug=key.lower())
+        | Q(name__iexact=key)
+        | Q(aliases__name__iexact=key)
+    )
+
+
+def find_participant_by_key(key: str) -> tuple[Participant | None, str]:
+    """The participant ``key`` designates (see ``participant_key_filter``), or None and a
+    hint naming the closest names ("" without one). One query when it is found."""
+    found = Participant.objects.filter(participant_key_filter(key)).distinct().first() if key.strip() else None
+    if found is not None:
+        return found, ""
+    if "\x00" in key:
+        return None, ""
+    suggestions = ParticipantIndex().suggest(key)
+    return None, f" Did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+
+
+# The fields of a participant as the API lists them, in order (ParticipantSerializer's):
+# ``key`` is the identifier every record uses (its ISO alpha-3 code, or its slug without
+# one), ``iso3`` its ISO alpha-3 code (null without one).
 PARTICIPANT_FIELDS = (
-    "slug", "name", "kind", "un_member", "iso_alpha2", "iso_alpha3", "iso_numeric",
+    "key", "iso3", "slug", "name", "kind", "un_member", "iso_alpha2", "iso_numeric",
     "un_regional_group", "un_regional_group_label", "aliases", "memberships", "note",
 )  # fmt: skip
-# What the participant table itself holds of them, and its key.
-COMPUTED = ("un_regional_group_label", "aliases", "memberships")
-COLUMNS = ("id", *(name for name in PARTICIPANT_FIELDS if name not in COMPUTED))
+# The participant table's columns the rows are built from.
+COLUMNS = ("id", "iso_alpha3", "slug", "name", "kind", "un_member", "iso_alpha2", "iso_numeric", "un_regional_group", "note")
 
 
 def participant_values(participants):
@@ -92,11 +119,21 @@ def participant_rows(values) -> list[dict]:
             membership = {"organization": organization, "joined_on": joined_on, "left_on": left_on}
             memberships[member_id].append(membership)
     labels = dict(RegionalGroup.choices)
-    extra = {
-        "un_regional_group_label": lambda row: labels.get(row["un_regional_group"], row["un_regional_group"]),
-        "aliases": lambda row: aliases[row["id"]],
-        "memberships": lambda row: memberships[row["id"]],
-    }
     return [
-        {name: extra[name](row) if name in extra else row[name] for name in PARTICIPANT_FIELDS} for row in rows
+        {
+            "key": row["iso_alpha3"] or row["slug"],
+            "iso3": row["iso_alpha3"] or None,
+            "slug": row["slug"],
+            "name": row["name"],
+            "kind": row["kind"],
+            "un_member": row["un_member"],
+            "iso_alpha2": row["iso_alpha2"] or None,
+            "iso_numeric": row["iso_numeric"] or None,
+            "un_regional_group": row["un_regional_group"] or None,
+            "un_regional_group_label": labels.get(row["un_regional_group"], row["un_regional_group"]) or None,
+            "aliases": aliases[row["id"]],
+            "memberships": memberships[row["id"]],
+            "note": row["note"],
+        }
+        for row in rows
     ]

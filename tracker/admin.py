@@ -20,7 +20,7 @@ from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from signatories.models import Action
-from tracker import imports, services
+from tracker import imports, services, uploads
 from tracker.models import RULE_FIELDS, Citation, DatePrecision, ReportedFigure, Source, Treaty
 from tracker.selectors import status_dict, treaty_status
 from tracker.sync import admin as sync_admin
@@ -46,8 +46,6 @@ STATUS_LABELS = {
 }
 # The audit history keeps a reason of at most this many characters.
 REASON_MAX_LENGTH = 100
-# A status table has a row per participant, a few kilobytes; anything far bigger is a wrong file.
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 IMPORT_PERMISSIONS = ("signatories.add_action", "signatories.change_action")
 
 
@@ -217,8 +215,10 @@ class StatusTableForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB.")
+        # A status table is a few hundred kilobytes; a file past UPLOAD_MAX_BYTES was never
+        # kept (tracker.uploads.RefuseOversizedUploads): refuse it before reading anything.
+        if upload.size > uploads.limit():
+            raise forms.ValidationError(uploads.too_large_message(upload.size))
         try:
             self.text = upload.read().decode("utf-8-sig")  # utf-8-sig drops the BOM spreadsheets write
         except UnicodeDecodeError:
@@ -328,7 +328,7 @@ class TreatyAdmin(AuditedAdmin):
             try:
                 summary = self.run_import(request, treaty, form)
             except imports.ImportRejected as rejected:
-                problems = rejected.problems
+                problems = rejected.shown  # the first 100, and how many more
             else:
                 messages.success(request, f"{form.cleaned_data['file'].name}: {summary}")
                 return redirect("admin:tracker_treaty_change", treaty.pk)

@@ -12,6 +12,7 @@ from datetime import date
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 
+from tracker.csv_cells import safe_cell, safe_row
 from tracker.models import Source, Treaty
 from tracker.selectors import status_dict
 from tracker.snapshots import ParticipantRow, Snapshot, snapshot
@@ -129,10 +130,11 @@ def participants_csv(request, slug: str) -> HttpResponse:
         return bad_as_of(error)
     out = io.StringIO()
     writer = csv.writer(out)  # the csv module's default CRLF rows, as RFC 4180 has them
-    writer.writerow(COLUMNS)
+    writer.writerow(safe_row(COLUMNS))
     for row in shot.involved:
         record = participant_record(row)
-        writer.writerow([csv_value(record[column]) for column in COLUMNS])
+        # Every cell neutralised (tracker.csv_cells): a note "=HYPERLINK(…)" is text, not a formula.
+        writer.writerow([safe_cell(csv_value(record[column])) for column in COLUMNS])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"{shot.treaty.slug}-participants-{shot.as_of.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -7,12 +7,12 @@ counted toward it.
 """
 
 import csv
-import io
 import json
 from datetime import date
 from itertools import groupby
 
 from signatories.models import Action
+from tracker.csv_cells import safe_cell
 from tracker.models import Treaty
 from tracker.rules import ActionKind
 from tracker.selectors import status_dict, treaty_status
@@ -105,11 +105,24 @@ def put_details(row: dict[str, str], action: Action, withdrawn_on: str) -> None:
 
 
 def export_csv(treaty: Treaty, as_of: date) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FORMAT_1_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(export_rows(treaty, as_of))
-    return out.getvalue()
+    """The table as CSV, every cell neutralised against formulas (``tracker.csv_cells``):
+    a note ``=1+1`` is written ``'=1+1``, which the import reads back as ``=1+1``.
+
+    Rows end with "\n". They are written with "\r\n" and that ending replaced: the csv
+    module quotes a cell only for the characters of its line ending, so a carriage return in
+    a note would otherwise be written bare, and the file would no longer read back.
+    """
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    lines = [writer.writerow(FORMAT_1_COLUMNS)]
+    lines += [writer.writerow([safe_cell(row[column]) for column in FORMAT_1_COLUMNS]) for row in export_rows(treaty, as_of)]
+    return "".join(line.removesuffix("\r\n") + "\n" for line in lines)
+
+
+class _Line:
+    """A file-like object whose write() returns the line, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
 
 
 def export_json(treaty: Treaty, as_of: date) -> str:

@@ -13,6 +13,7 @@ whole on each refresh anyway, so the event at the old date simply disappears.
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 
+import icalendar
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -199,61 +200,32 @@ def entry_into_force_event(treaty: Treaty, status: Status) -> KeyDate:
     )
 
 
-def escape_text(value: str) -> str:
-    """A TEXT value (RFC 5545 §3.3.11): backslash, semicolon, comma and newline escaped."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
-
-
-def fold(line: str, limit: int = 75) -> str:
-    """Fold a content line into lines of at most ``limit`` octets (RFC 5545 §3.1).
-
-    Each continuation starts with a space, which counts toward its limit; a line is
-    never cut inside a multi-octet UTF-8 character.
-    """
-    data = line.encode("utf-8")
-    chunks, start, width = [], 0, limit
-    while len(data) - start > width:
-        end = start + width
-        while data[end] & 0xC0 == 0x80:  # a continuation byte: back up to the character's start
-            end -= 1
-        chunks.append(data[start:end])
-        start, width = end, limit - 1
-    chunks.append(data[start:])
-    return "\r\n ".join(chunk.decode("utf-8") for chunk in chunks)
-
-
-def vevent(treaty: Treaty, event: KeyDate, stamp: str, url: str) -> list[str]:
-    """The lines of one all-day VEVENT (DTEND is exclusive: the next day)."""
-    return [
-        "BEGIN:VEVENT",
-        f"UID:{event.uid_name}-{event.day:%Y%m%d}-{treaty.slug}@{AUTHORITY}",
-        f"DTSTAMP:{stamp}",
-        f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{event.day + timedelta(days=1):%Y%m%d}",
-        f"SUMMARY:{escape_text(event.summary)}",
-        f"DESCRIPTION:{escape_text(event.description)}",
-        f"URL:{url}",
-        "TRANSP:TRANSPARENT",  # a date to remember, not time the subscriber is busy
-        "END:VEVENT",
-    ]
+def vevent(treaty: Treaty, event: KeyDate, stamp, url: str) -> icalendar.Event:
+    """One all-day event (DTEND is exclusive: the next day)."""
+    entry = icalendar.Event()
+    entry.add("uid", f"{event.uid_name}-{event.day:%Y%m%d}-{treaty.slug}@{AUTHORITY}")
+    entry.add("dtstamp", stamp)
+    entry.add("dtstart", event.day)
+    entry.add("dtend", event.day + timedelta(days=1))
+    entry.add("summary", event.summary)
+    entry.add("description", event.description)
+    entry.add("url", url)
+    entry.add("transp", "TRANSPARENT")  # a date to remember, not time the subscriber is busy
+    return entry
 
 
 def calendar_text(treaty: Treaty, url: str) -> str:
-    """The whole VCALENDAR, CRLF-terminated and folded."""
-    stamp = timezone.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(f'{treaty.short_title}: key dates')}",
-    ]
+    """The whole VCALENDAR (RFC 5545), written by the icalendar package: escaped, folded at
+    75 octets, CRLF-terminated."""
+    calendar = icalendar.Calendar()
+    for name, value in (("version", "2.0"), ("prodid", PRODID), ("calscale", "GREGORIAN"), ("method", "PUBLISH")):
+        calendar.add(name, value)
+    # An X- property has no type of its own in the package: say it is TEXT, to be escaped.
+    calendar.add("x-wr-calname", icalendar.vText(f"{treaty.short_title}: key dates"))
+    stamp = timezone.now().astimezone(UTC).replace(microsecond=0)
     for event in key_dates(treaty):
-        lines += vevent(treaty, event, stamp, url)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+        calendar.add_component(vevent(treaty, event, stamp, url))
+    return calendar.to_ical().decode("utf-8")
 
 
 def key_dates_calendar(request, slug: str) -> HttpResponse:

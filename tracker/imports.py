@@ -45,12 +45,28 @@ UPDATABLE_FIELDS = [
 WITHDRAWAL_RULE = next(c for c in Action._meta.constraints if c.name == "action_withdrawal_after_action")
 
 
+# A rejected file's problems shown in the admin, the API and the sync's record: the first
+# this many, then a line "… and N more rows". A file of 50,000 bad rows would otherwise
+# answer with megabytes of errors. ``problems`` keeps them all, for the command line.
+SHOWN_PROBLEMS = 100
+
+
+def capped(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str]:
+    """The first ``limit`` of ``problems``, then "… and N more rows" if there are more."""
+    if len(problems) <= limit:
+        return list(problems)
+    return [*problems[:limit], f"… and {len(problems) - limit} more rows"]
+
+
 class ImportRejected(Exception):
-    """The file has bad rows; ``problems`` lists each as "row N: reason". Nothing was written."""
+    """The file has bad rows; ``problems`` lists each as "row N: reason", ``shown`` the
+    first 100 and how many more (``count`` in all). Nothing was written."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("\n".join(problems))
+        self.shown = capped(problems)
+        self.count = len(problems)
+        super().__init__("\n".join(self.shown))
 
 
 @dataclass

@@ -10,19 +10,24 @@ processes; each process also keeps its most requested ones in memory and reads t
 version at most once a second, so that a hit under a crowd costs no network round trip
 at all. A write made in this process is seen at once; one made in another process
 within a second. A cache that fails is a miss (tracker.safe_cache), never an error.
+
+A page is keyed by its path and the query parameters its view declares, made canonical
+(``cached_page``); the API by the parameters its schema declares (tracker.api.caching).
 """
 
 import hashlib
 import threading
 from collections import OrderedDict
+from datetime import date
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 
 from tracker import safe_cache
 from tracker.dataversion import current_version, forget_version  # noqa: F401  (the pages' and API's reads)
+from tracker.timetravel import EARLIEST, LATEST
 
 PAGE_TIMEOUT = 60 * 60
 # Treaties are UN treaties for now; their calendar is New York's.
@@ -95,21 +100,87 @@ class ResponseStore:
 pages = ResponseStore("tracker:page", local_bytes=16 * 1024 * 1024)
 
 
-def cached_page(view):
-    """Serve GET requests of ``view`` from the cache; cache its 200 responses."""
+# What a parameter's canonical form says of it: a string is its canonical value ("" as if
+# absent); UNSTORED serves the page for the value as sent but stores nothing, for values
+# with no bounded canonical form (a misspelt date is echoed in its message, a search word
+# is free text). An undeclared parameter never reaches the view at all.
+UNSTORED = object()
+
+
+def iso_date(value: str):
+    """A day in any form ``date.fromisoformat`` reads, as YYYY-MM-DD; another value UNSTORED."""
+    if not value:
+        return ""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return UNSTORED
+    return day.isoformat() if EARLIEST <= day <= LATEST else UNSTORED
+
+
+def choice(values, default: str = "", other=UNSTORED):
+    """One of ``values`` (lower-cased first; ``default`` for an empty value); ``other`` for
+    the rest: UNSTORED, or a value the view treats them as."""
+    allowed = frozenset(values)
+
+    def canonical(value: str):
+        value = value.strip().lower()
+        if not value:
+            return default
+        return value if value in allowed else other
+
+    return canonical
+
+
+def free_text(value: str):
+    """Free text, as a search word: empty, or never stored (its values are unbounded)."""
+    return "" if not value.strip() else UNSTORED
+
+
+def canonical_query(query: QueryDict, params: dict) -> tuple[QueryDict, bool]:
+    """The query string a page keeps of ``query``: its declared ``params`` only, each in its
+    canonical form, in the order declared; and whether a response to it may be stored."""
+    kept, storable = QueryDict(mutable=True), True
+    for name, canonical in params.items():
+        if name not in query:
+            continue
+        raw = query[name]  # the last value, as the view's query.get would read it
+        value = canonical(raw)
+        if value is UNSTORED:
+            kept[name], storable = raw, False
+        elif value:
+            kept[name] = value
+    kept._mutable = False
+    return kept, storable
+
+
+def cached_page(view=None, /, **params):
+    """Serve GET requests of ``view`` from the cache; cache its 200 responses.
+
+    ``@cached_page(as_of=iso_date, sort=choice(...))`` declares the query parameters the
+    view reads and how each is made canonical. The view sees only those, canonical, and the
+    response is keyed by them, so ``?zz=1``, ``?zz=2``… and ``?as_of=20260201`` are served
+    the one page stored for none and for ``?as_of=2026-02-01``: junk in an address cannot
+    fill the cache. A bare ``@cached_page`` declares none.
+    """
+    if view is None:
+        return lambda view: cached_page(view, **params)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
+        query, storable = canonical_query(request.GET, params)
+        request.GET = query
+        request.META["QUERY_STRING"] = query.urlencode()
         key, version = pages.key(request.get_full_path()), current_version()
-        hit = pages.get(key, version)
+        hit = pages.get(key, version) if storable else None
         if hit is not None:
             response = HttpResponse(hit[0], content_type=hit[1])
             response["X-Page-Cache"] = "hit"
             return response
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not getattr(response, "streaming", False):
+        if storable and response.status_code == 200 and not getattr(response, "streaming", False):
             if hasattr(response, "render"):
                 response.render()
             pages.put(key, version, response.content, response["Content-Type"])

@@ -3,7 +3,8 @@
 ``parse_table`` detects the format from the header and returns one ``ImportRow`` per
 row, or a problem ("row N: reason") for each row it cannot read. A participant may have
 several rows (an instrument withdrawn, then another): the import reads them together.
-The CSV export writes format 1, which this module reads back.
+The CSV export writes format 1, which this module reads back, taking off the quote the
+export puts before a cell that could be a formula (``'=1+1`` reads ``=1+1``).
 """
 
 import csv
@@ -15,6 +16,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from tracker.csv_cells import unescape_cell
 from tracker.rules import DEPOSIT_KINDS, ActionKind
 
 FORMAT_1_REQUIRED = ["participant", "signature_date", "action", "action_date"]
@@ -103,7 +105,8 @@ def parse_table(text: str, default_source: str = "") -> tuple[list[ImportRow], l
         if not any(cell.strip() for cell in cells):
             continue
         try:
-            rows.append(read_row(line, columns, [cell.strip() for cell in cells], default_source))
+            # The export neutralises formulas ('=1+1, tracker.csv_cells): read the cell back as written.
+            rows.append(read_row(line, columns, [unescape_cell(cell).strip() for cell in cells], default_source))
         except RowError as error:
             problems.append(f"row {line}: {error}")
     return rows, problems

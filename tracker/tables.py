@@ -1,7 +1,6 @@
 """The participants table: filtering, searching and sorting rows by query parameters."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from signatories.names import name_key
 from tracker.rules import ParticipantStatus
@@ -10,27 +9,39 @@ from tracker.snapshots import CONFIDENCE_RANK, WITHDRAWN, ParticipantRow, is_inv
 # What the status filter accepts: the rules' statuses, and the withdrawn standing.
 STANDINGS = (*(s.value for s in ParticipantStatus), WITHDRAWN)
 
-FAR_FUTURE = date.max
+def _group(row: ParticipantRow):
+    label = row.participant.get_un_regional_group_display()
+    return (label, name_key(row.participant.name)) if label else None
 
 
-def _date(value: date | None) -> date:
-    return value or FAR_FUTURE  # rows without the date sort last
-
-
+# Each column's sort key; None where a row has no value, and such rows sort last in either
+# direction (``sort_rows``), by name.
 SORT_KEYS = {
     "name": lambda row: name_key(row.participant.name),
-    "group": lambda row: (row.participant.get_un_regional_group_display() or "~", name_key(row.participant.name)),
-    "signature": lambda row: _date(row.signature.date if row.signature else None),
-    "instrument": lambda row: (row.deposit.kind if row.deposit else "~"),
-    "deposit": lambda row: _date(row.deposit.date if row.deposit else None),
-    "in_force": lambda row: _date(row.entry_into_force_on),
+    "group": _group,
+    "signature": lambda row: row.signature.date if row.signature else None,
+    "instrument": lambda row: row.deposit.kind if row.deposit else None,
+    "deposit": lambda row: row.deposit.date if row.deposit else None,
+    "in_force": lambda row: row.entry_into_force_on,
     "confidence": lambda row: CONFIDENCE_RANK.get(row.confidence, 9),
 }
 
 
+def sort_rows(rows: list[ParticipantRow], sort: str, descending: bool) -> list[ParticipantRow]:
+    """The rows by the column ``sort``, those without its value last, whichever the direction:
+    the latest deposits first are the deposits, not the participants that have none."""
+    key = SORT_KEYS[sort]
+    keyed = [(key(row), row) for row in rows]
+    known = sorted((pair for pair in keyed if pair[0] is not None), key=lambda pair: pair[0], reverse=descending)
+    unknown = sorted((row for value, row in keyed if value is None), key=SORT_KEYS["name"])
+    return [row for _, row in known] + unknown
+
+
 @dataclass(frozen=True)
 class TableQuery:
-    """What the visitor asked of the table: ``?group=&status=&q=&sort=&order=``."""
+    """What the visitor asked of the table: ``?group=&status=&q=&ordering=``, the API's
+    words (``ordering=-deposit`` sorts by deposit, latest first). ``sort=deposit&order=desc``,
+    the words of earlier links, still read the same."""
 
     group: str = ""
     status: str = ""
@@ -40,15 +51,26 @@ class TableQuery:
 
     @classmethod
     def from_params(cls, params) -> "TableQuery":
-        sort = params.get("sort", "name")
+        ordering = params.get("ordering", "")
+        if ordering:
+            sort, descending = ordering.removeprefix("-"), ordering.startswith("-")
+        else:
+            sort, descending = params.get("sort", "name"), params.get("order") == "desc"
         status = params.get("status", "")
         return cls(
             group=params.get("group", ""),
             status=status if status in STANDINGS else "",
             q=params.get("q", "").strip(),
             sort=sort if sort in SORT_KEYS else "name",
-            descending=params.get("order") == "desc",
+            descending=descending and sort in SORT_KEYS,
         )
+
+    @property
+    def ordering(self) -> str:
+        """The ``ordering`` parameter that asks for this order ("" for the default)."""
+        if self.sort == "name" and not self.descending:
+            return ""
+        return f"-{self.sort}" if self.descending else self.sort
 
 
 def apply(rows: list[ParticipantRow], query: TableQuery) -> list[ParticipantRow]:
@@ -62,7 +84,7 @@ def apply(rows: list[ParticipantRow], query: TableQuery) -> list[ParticipantRow]
     if query.q:
         needle = name_key(query.q)
         rows = [row for row in rows if any(needle in name_key(name) for name in names_of(row))]
-    return sorted(rows, key=SORT_KEYS[query.sort], reverse=query.descending)
+    return sort_rows(rows, query.sort, query.descending)
 
 
 def names_of(row: ParticipantRow) -> list[str]:

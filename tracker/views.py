@@ -14,7 +14,7 @@ from django.utils import timezone
 from signatories.models import Participant, RegionalGroup
 from tracker import charts, tables, wording
 from tracker.models import Treaty
-from tracker.pagecache import CALENDAR, cached_page
+from tracker.pagecache import CALENDAR, cached_page, choice, free_text, iso_date
 from tracker.selectors import (
     depositary_records,
     last_changed,
@@ -69,7 +69,20 @@ def entry_into_force_dates(treaty: Treaty, status) -> dict:
     }
 
 
-@cached_page
+# The query parameters each page reads, and their canonical forms (tracker.pagecache):
+# the cache keys a page by these alone, and the view sees no other.
+TABLE_PARAMS = {
+    "group": choice(RegionalGroup.values),
+    "status": choice(tables.STANDINGS, other=""),
+    "q": free_text,
+    "ordering": choice([*tables.SORT_KEYS, *(f"-{key}" for key in tables.SORT_KEYS)], other=""),
+    # The words of earlier links, still read (tables.TableQuery.from_params).
+    "sort": choice(tables.SORT_KEYS, other=""),
+    "order": choice(["desc"], other=""),
+}
+
+
+@cached_page(as_of=iso_date)
 def home(request):
     """Every tracked treaty at a glance, the Hanoi Convention first."""
     treaties = sorted(Treaty.objects.all(), key=lambda t: (t.slug != "hanoi-convention", t.short_title))
@@ -83,7 +96,7 @@ def home(request):
     return render(request, "tracker/home.html", context)
 
 
-@cached_page
+@cached_page(as_of=iso_date, **TABLE_PARAMS)
 def treaty_page(request, slug):
     """A treaty's headline, map, timeline and participants table, on any date."""
     treaty = get_object_or_404(Treaty, slug=slug)
@@ -122,7 +135,7 @@ def off_map_label(row, day) -> str:
     return text
 
 
-@cached_page
+@cached_page(as_of=iso_date)
 def participant_page(request, key):
     """All a participant did under every treaty, its domestic steps, notes and sources."""
     participant = find_participant(key)
@@ -184,8 +197,9 @@ def sort_columns(query: tables.TableQuery, as_of_query: str) -> list[dict]:
     columns = []
     for key, label in SORT_LABELS.items():
         active = query.sort == key
-        order = "asc" if active and query.descending else "desc" if active else "asc"
-        params = {"group": query.group, "status": query.status, "q": query.q, "sort": key, "order": order}
+        # A click on the active column reverses it; on another, sorts by it ascending.
+        ordering = key if active and query.descending else f"-{key}" if active else key
+        params = {"group": query.group, "status": query.status, "q": query.q, "ordering": ordering}
         encoded = urlencode({name: value for name, value in params.items() if value})
         columns.append(
             {

@@ -44,6 +44,11 @@ STATUS_PAGE = (
 SIGNATURES = 68  # 67 of the 72 Hanoi signatories, and Canada (New York, on or before 2026-07-31)
 PARTICIPANTS = 199  # with the former Yugoslavia
 STATUS_TABLE = "participant,signature_date,action,action_date\n"
+# How every record names a participant (tracker.api.serializers.participant_ref), from the seed.
+AUSTRIA = {"key": "AUT", "iso3": "AUT", "slug": "austria", "name": "Austria", "kind": "state"}
+CZECH_REPUBLIC = {
+    "key": "CZE", "iso3": "CZE", "slug": "czech-republic", "name": "Czech Republic", "kind": "state",
+}  # fmt: skip
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -90,6 +95,19 @@ def csv_rows(response) -> list[dict[str, str]]:
 
 def csv_header(response) -> list[str]:
     return next(csv.reader(io.StringIO(body(response).decode())))
+
+
+def errors(response) -> dict[str, list[str]]:
+    """The ``errors`` of an error body, checked to be in the one shape {"detail", "errors"}."""
+    data = response.json()
+    assert set(data) == {"detail", "errors"}, data
+    assert isinstance(data["detail"], str) and data["detail"], data
+    return data["errors"]
+
+
+def untc_source() -> dict:
+    """The seeded UNTC status table as every record cites it: a page of the depositary."""
+    return {"id": Source.objects.get(url=UNTC).pk, "title": None, "url": UNTC, "kind": "depositary"}
 
 
 def results(response) -> list[dict]:
@@ -206,7 +224,7 @@ def test_a_malformed_as_of_is_a_400_naming_as_of(seeded, api, value):
     for path in ("status/", "participants/"):
         response = api.get(f"{HANOI}{path}", {"as_of": value})
         assert response.status_code == 400
-        assert list(response.json()) == ["as_of"]
+        assert list(errors(response)) == ["as_of"]
 
 
 # --- a treaty's participants ------------------------------------------------------------
@@ -216,13 +234,13 @@ def test_the_treaty_participants_are_the_68_signatories_with_their_standing(seed
     rows = everything(api, f"{HANOI}participants/")
     assert len(rows) == SIGNATURES
     assert {row["status"] for row in rows} == {"signed"}
-    austria = next(row for row in rows if row["participant"] == "Austria")
+    austria = next(row for row in rows if row["participant"]["key"] == "AUT")
     assert austria | {"note": None} == {
-        "participant": "Austria",
-        "slug": "austria",
-        "iso3": "AUT",
-        "un_regional_group": "Western European and other States",
+        "participant": AUSTRIA,
+        "un_regional_group": "weog",
+        "un_regional_group_label": "Western European and other States",
         "status": "signed",
+        "standing": "signed",
         "signature_type": "signature",
         "signature_date": "2025-10-25",
         "instrument": None,
@@ -230,9 +248,14 @@ def test_the_treaty_participants_are_the_68_signatories_with_their_standing(seed
         "date_precision": "exact",
         "entry_into_force_for_it": None,
         "entry_into_force_for_it_precision": None,
+        "withdrawal": None,
+        "withdrawal_notified_on": None,
+        "withdrawal_effective_on": None,
         "confidence": "depositary",
         "cn_reference": None,
-        "sources": [UNTC],
+        "sources": [untc_source()],
+        "end_notes": [],  # the seed has no depositary entries (end notes, extra columns)
+        "extra_columns": [],
         "note": None,
     }
 
@@ -248,12 +271,12 @@ def test_a_made_up_deposit_shows_as_deposited_then_in_force_for_it(seeded, api):
     forty_ratifications(date(2026, 6, 1))  # made up; entry into force on 2026-08-30
     later = signatory_states()[40].name
     made_up = deposit(later, date(2026, 9, 1), cn_reference="C.N.1.2026.TREATIES-XVIII.16")  # made up
-    rows = {row["participant"]: row for row in everything(api, f"{HANOI}participants/", as_of="2026-09-15")}
+    rows = {r["participant"]["name"]: r for r in everything(api, f"{HANOI}participants/", as_of="2026-09-15")}
     assert rows[later]["status"] == "deposited"
     assert (rows[later]["instrument"], rows[later]["instrument_date"]) == ("ratification", "2026-09-01")
     assert rows[later]["entry_into_force_for_it"] == "2026-10-01"  # 30 days after, as a later joiner
     assert rows[later]["cn_reference"] == made_up.cn_reference
-    rows = {row["participant"]: row for row in everything(api, f"{HANOI}participants/", as_of="2026-11-22")}
+    rows = {r["participant"]["name"]: r for r in everything(api, f"{HANOI}participants/", as_of="2026-11-22")}
     assert rows[later]["status"] == "in_force"
     assert rows["Algeria"]["entry_into_force_for_it"] == "2026-08-30"
     assert rows["Algeria"]["status"] == "in_force"
@@ -265,7 +288,7 @@ def test_the_treaty_participants_are_paginated_by_page_size(seeded, api):
     assert len(first["results"]) == 10
     last = api.get(f"{HANOI}participants/", {"page_size": 10, "page": 7}).json()
     assert len(last["results"]) == 8 and last["next"] is None
-    names = [r["participant"] for r in first["results"]] + [r["participant"] for r in last["results"]]
+    names = [r["participant"]["key"] for r in [*first["results"], *last["results"]]]
     assert len(set(names)) == 18
 
 
@@ -279,20 +302,37 @@ def test_the_treaty_participants_as_csv_have_the_header_and_austria_s_row(seeded
         == 'attachment; filename="hanoi-convention-participants-2026-01-15.csv"'
     )
     assert csv_header(response) == [
-        "participant", "slug", "iso3", "un_regional_group", "status", "signature_type", "signature_date",
-        "instrument", "instrument_date", "date_precision", "entry_into_force_for_it",
-        "entry_into_force_for_it_precision", "confidence", "cn_reference", "sources", "note",
+        "participant.key", "participant.iso3", "participant.slug", "participant.name", "participant.kind",
+        "un_regional_group", "un_regional_group_label", "status", "standing", "signature_type",
+        "signature_date", "instrument", "instrument_date", "date_precision", "entry_into_force_for_it",
+        "entry_into_force_for_it_precision", "withdrawal", "withdrawal_notified_on",
+        "withdrawal_effective_on", "confidence", "cn_reference", "sources.id", "sources.title", "sources.url",
+        "sources.kind", "end_notes", "extra_columns", "note",
     ]  # fmt: skip
-    rows = {row["participant"]: row for row in csv_rows(response)}
+    rows = {row["participant.name"]: row for row in csv_rows(response)}
     assert len(rows) == SIGNATURES - 1  # Canada signed later, in July 2026
     austria = rows["Austria"]
-    assert (austria["iso3"], austria["status"], austria["signature_date"], austria["instrument"]) == (
+    assert (austria["participant.key"], austria["participant.iso3"], austria["participant.slug"]) == (
         "AUT",
+        "AUT",
+        "austria",
+    )
+    assert (austria["status"], austria["signature_date"], austria["instrument"]) == (
         "signed",
         "2025-10-25",
         "",
     )
-    assert austria["sources"] == UNTC
+    assert (austria["un_regional_group"], austria["un_regional_group_label"]) == (
+        "weog",
+        "Western European and other States",
+    )
+    untc = Source.objects.get(url=UNTC)
+    assert tuple(austria[f"sources.{key}"] for key in ("id", "title", "url", "kind")) == (
+        str(untc.pk),
+        "",
+        UNTC,
+        "depositary",
+    )
 
 
 # --- participants -------------------------------------------------------------------------
@@ -302,8 +342,17 @@ def test_the_participant_list_gives_everyone_with_codes_groups_and_aliases(seede
     rows = everything(api, f"{API}participants/")
     assert len(rows) == PARTICIPANTS
     assert [row["name"] for row in rows] == sorted(row["name"] for row in rows)  # by name by default
-    czech = next(row for row in rows if row["iso_alpha3"] == "CZE")
+    czech = next(row for row in rows if row["iso3"] == "CZE")
+    assert (czech["key"], czech["slug"], czech["name"], czech["kind"]) == (
+        "CZE",
+        "czech-republic",
+        "Czech Republic",
+        "state",
+    )
     assert czech["aliases"] == ["Czechia"]
+    # Without an ISO code (the European Union), the key is the slug.
+    eu = next(row for row in rows if row["slug"] == "european-union")
+    assert (eu["key"], eu["iso3"], eu["kind"]) == ("european-union", None, "reio")
 
 
 @pytest.mark.parametrize("q", ["czech", "Czechia", "cze", "CZE"])
@@ -312,33 +361,41 @@ def test_the_participant_search_finds_a_name_an_alias_or_an_iso_code(seeded, api
     assert names == ["Czech Republic"]
 
 
-def test_the_participant_list_filters_by_region_and_kind(seeded, api):
-    eastern = everything(api, f"{API}participants/", region="eastern_european")
+def test_the_participant_list_filters_by_group_and_kind(seeded, api):
+    eastern = everything(api, f"{API}participants/", group="eastern_european")
     assert (
         len(eastern) == Participant.objects.filter(un_regional_group=RegionalGroup.EASTERN_EUROPEAN).count()
     )
     assert {row["un_regional_group"] for row in eastern} == {"eastern_european"}
-    two = everything(api, f"{API}participants/", region=["african", "grulac"])
+    # region: the deprecated alias of group, the same rows.
+    assert everything(api, f"{API}participants/", region="eastern_european") == eastern
+    two = everything(api, f"{API}participants/", group=["african", "grulac"])
     assert len(two) == Participant.objects.filter(un_regional_group__in=["african", "grulac"]).count()
     assert [row["name"] for row in everything(api, f"{API}participants/", kind="reio")] == ["European Union"]
 
 
 def test_the_participant_list_orders_by_any_declared_field(seeded, api):
     assert results(api.get(f"{API}participants/", {"ordering": "-name"}))[0]["name"] == "Zimbabwe"
-    codes = [
-        row["iso_alpha3"]
-        for row in everything(api, f"{API}participants/", ordering="iso_alpha3", kind="state")
-    ]
+    codes = [row["iso3"] for row in everything(api, f"{API}participants/", ordering="iso3", kind="state")]
     # A State without a code (the former Yugoslavia) comes last, as PostgreSQL orders nulls.
     assert codes[-1] is None and None not in codes[:-1]
     assert codes[:-1] == sorted(codes[:-1])
 
 
-@pytest.mark.parametrize("query", [{"region": "atlantis"}, {"kind": "planet"}, {"region": ["weog", "moon"]}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"group": "atlantis"},
+        {"region": "atlantis"},
+        {"kind": "planet"},
+        {"group": ["weog", "moon"]},
+        {"ordering": "iso_alpha3"},  # the old name of iso3
+    ],
+)
 def test_a_malformed_participant_filter_is_a_400_naming_it(seeded, api, query):
     response = api.get(f"{API}participants/", query)
     assert response.status_code == 400
-    assert list(response.json()) == list(query)
+    assert list(errors(response)) == list(query)
 
 
 @pytest.mark.parametrize("key", ["cze", "CZE", "czech-republic"])
@@ -346,7 +403,8 @@ def test_a_participant_is_found_by_iso3_code_or_slug_with_aliases_and_membership
     response = api.get(f"{API}participants/{key}/")
     assert response.status_code == 200
     czech = response.json()
-    assert (czech["name"], czech["slug"], czech["iso_alpha2"], czech["iso_alpha3"], czech["iso_numeric"]) == (
+    assert tuple(czech[key] for key in ("key", "name", "slug", "iso_alpha2", "iso3", "iso_numeric")) == (
+        "CZE",
         "Czech Republic",
         "czech-republic",
         "CZ",
@@ -369,12 +427,13 @@ def test_an_unknown_participant_is_a_404_in_json(seeded, api):
 
 
 def test_the_participant_list_as_csv_streams_every_participant(seeded, api):
-    response = api.get(f"{API}participants/", {"format": "csv", "region": "eastern_european"})
+    response = api.get(f"{API}participants/", {"format": "csv", "group": "eastern_european"})
     assert isinstance(response, StreamingHttpResponse)
-    assert csv_header(response)[:3] == ["slug", "name", "kind"]
+    assert csv_header(response)[:5] == ["key", "iso3", "slug", "name", "kind"]
     rows = csv_rows(response)
     assert len(rows) == Participant.objects.filter(un_regional_group="eastern_european").count()
-    assert next(row for row in rows if row["iso_alpha3"] == "CZE")["aliases"] == "Czechia"
+    czech = next(row for row in rows if row["iso3"] == "CZE")
+    assert (czech["key"], czech["slug"], czech["aliases"]) == ("CZE", "czech-republic", "Czechia")
 
 
 # --- actions --------------------------------------------------------------------------------
@@ -390,6 +449,9 @@ def test_the_actions_are_the_68_seeded_signatures(seeded, api):
     first = response.json()["results"][0]
     assert set(first) >= {"id", "treaty", "participant", "kind", "date", "confidence", "sources"}
     assert first["treaty"] == "hanoi-convention"
+    assert set(first["participant"]) == {"key", "iso3", "slug", "name", "kind"}
+    assert first["sources"]
+    assert all(set(source) == {"id", "title", "url", "kind"} for source in first["sources"])
 
 
 def test_the_actions_filter_by_treaty(seeded, api, make_treaty):
@@ -402,7 +464,7 @@ def test_the_actions_filter_by_treaty(seeded, api, make_treaty):
 def test_the_actions_filter_by_participant_iso3_or_slug(seeded, api, key):
     [signature] = everything(api, f"{API}actions/", participant=key)
     assert (signature["participant"], signature["kind"], signature["date"]) == (
-        "czech-republic",
+        CZECH_REPUBLIC,
         "signature",
         "2025-10-25",
     )
@@ -411,7 +473,7 @@ def test_the_actions_filter_by_participant_iso3_or_slug(seeded, api, key):
 def test_the_actions_filter_by_one_or_several_types(seeded, api):
     deposit("Austria", date(2026, 6, 1))  # made up
     deposit("Algeria", date(2026, 7, 1), kind="acceptance")  # made up
-    assert [a["participant"] for a in everything(api, f"{API}actions/", type="ratification")] == ["austria"]
+    assert [a["participant"] for a in everything(api, f"{API}actions/", type="ratification")] == [AUSTRIA]
     assert len(everything(api, f"{API}actions/", type=["ratification", "acceptance"])) == 2
     assert len(everything(api, f"{API}actions/", type="signature")) == SIGNATURES
 
@@ -435,10 +497,12 @@ def test_the_actions_filter_by_confidence(seeded, api):
 
 
 def test_the_actions_filter_by_regional_group(seeded, api):
-    eastern = everything(api, f"{API}actions/", region="eastern_european")
+    eastern = everything(api, f"{API}actions/", group="eastern_european")
     assert len(eastern) == action_count(participant__un_regional_group="eastern_european") > 0
-    assert "czech-republic" in {a["participant"] for a in eastern}
-    assert "austria" not in {a["participant"] for a in eastern}
+    assert "CZE" in {a["participant"]["key"] for a in eastern}
+    assert "AUT" not in {a["participant"]["key"] for a in eastern}
+    # region: the deprecated alias of group, the same rows.
+    assert everything(api, f"{API}actions/", region="eastern_european") == eastern
 
 
 @pytest.mark.parametrize(
@@ -448,14 +512,17 @@ def test_the_actions_filter_by_regional_group(seeded, api):
         {"date_before": "2026-02-30"},
         {"type": "nonsense"},
         {"confidence": "rumour"},
+        {"group": "atlantis"},
         {"region": "atlantis"},
         {"id": "one"},
+        {"as_of": "2026-02-30"},
+        {"withdrawn": "perhaps"},
     ],
 )
 def test_a_malformed_action_filter_is_a_400_naming_it_not_a_500(seeded, api, query):
     response = api.get(f"{API}actions/", query)
     assert response.status_code == 400
-    assert list(response.json()) == list(query)
+    assert list(errors(response)) == list(query)
     assert api.get(f"{API}actions/", query | {"format": "csv"}).status_code == 400
 
 
@@ -464,15 +531,18 @@ def test_the_actions_order_by_date_descending(seeded, api):
     rows = everything(api, f"{API}actions/", ordering="-date")
     dates = [a["date"] for a in rows]
     assert dates == sorted(dates, reverse=True)
-    assert (rows[0]["participant"], rows[0]["kind"]) == ("austria", "ratification")
-    by_name = [a["participant"] for a in everything(api, f"{API}actions/", ordering="participant__name")]
+    assert (rows[0]["participant"], rows[0]["kind"]) == (AUSTRIA, "ratification")
+    by_name = [
+        a["participant"]["slug"] for a in everything(api, f"{API}actions/", ordering="participant__name")
+    ]
     assert by_name[0] == "algeria"
 
 
-def test_an_unknown_ordering_field_is_ignored_not_a_500(seeded, api):
+def test_an_unknown_ordering_field_is_a_400_naming_it(seeded, api):
     response = api.get(f"{API}actions/", {"ordering": "password"})
-    assert response.status_code == 200
-    assert response.json()["count"] == SIGNATURES
+    assert response.status_code == 400
+    assert list(errors(response)) == ["ordering"]
+    assert "'password'" in errors(response)["ordering"][0]
 
 
 def test_the_actions_are_paginated(seeded, api):
@@ -492,18 +562,35 @@ def test_the_actions_as_csv_are_streamed_with_a_header_and_every_filtered_row(se
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert csv_header(response) == [
-        "id", "treaty", "participant", "kind", "date", "date_precision", "place", "cn_reference",
-        "withdrawn_on", "confidence", "sources", "note", "created_at", "updated_at",
+        "id", "treaty", "participant.key", "participant.iso3", "participant.slug", "participant.name",
+        "participant.kind", "kind", "date", "date_precision", "place", "cn_reference", "withdrawn_on",
+        "confidence", "sources.id", "sources.title", "sources.url", "sources.kind", "note", "created_at",
+        "updated_at", "withdrawal_notified_on", "withdrawal_kind",
     ]  # fmt: skip
     assert len(csv_rows(response)) == SIGNATURES  # unpaginated
     [czech] = csv_rows(api.get(f"{API}actions/", {"format": "csv", "participant": "cze"}))
-    assert (czech["participant"], czech["kind"], czech["date"]) == (
+    assert (czech["participant.key"], czech["participant.slug"], czech["participant.name"]) == (
+        "CZE",
         "czech-republic",
-        "signature",
-        "2025-10-25",
+        "Czech Republic",
     )
+    assert (czech["kind"], czech["date"]) == ("signature", "2025-10-25")
     untc = Source.objects.get(url=UNTC)
-    assert czech["sources"] == str(untc.pk)
+    assert (czech["sources.id"], czech["sources.url"], czech["sources.kind"]) == (
+        str(untc.pk),
+        UNTC,
+        "depositary",
+    )
+
+
+def test_the_sources_of_an_action_in_csv_are_joined_with_a_bar_in_the_same_order_in_every_column(seeded, api):
+    [azerbaijan] = csv_rows(api.get(f"{API}actions/", {"format": "csv", "participant": "AZE"}))
+    cited = Action.objects.get(participant__iso_alpha3="AZE").sources.all()
+    assert len(cited) == 4  # the UNTC table and three press reports, in the seed
+    ids, urls = azerbaijan["sources.id"].split(" | "), azerbaijan["sources.url"].split(" | ")
+    assert sorted(ids) == sorted(str(source.pk) for source in cited)
+    assert dict(zip(ids, urls)) == {str(source.pk): source.url for source in cited}
+    assert sorted(azerbaijan["sources.kind"].split(" | ")) == ["depositary", "web", "web", "web"]
 
 
 # --- domestic steps, sources, reported figures --------------------------------------------------
@@ -514,19 +601,25 @@ def test_the_domestic_steps_filter_by_participant_dates_and_confidence(seeded, a
     azerbaijan = everything(api, f"{API}domestic-steps/", participant="aze")
     assert [s["date"] for s in azerbaijan] == ["2026-02-10", "2026-02-23"]
     later = everything(api, f"{API}domestic-steps/", date_after="2026-02-01", ordering="participant__name")
-    assert [s["participant"] for s in later] == ["azerbaijan", "azerbaijan"]
+    assert [s["participant"]["slug"] for s in later] == ["azerbaijan", "azerbaijan"]
     assert everything(api, f"{API}domestic-steps/", date_after="2026-05-01") == []
     # Inclusive: Azerbaijan's of 2026-02-10, Russia's, the Maldives' and the EU's.
     assert len(everything(api, f"{API}domestic-steps/", date_before="2026-02-10")) == 4
     assert len(everything(api, f"{API}domestic-steps/", confidence="press", treaty="hanoi-convention")) == 4
-    assert len(everything(api, f"{API}domestic-steps/", region="asia_pacific")) == 1  # the Maldives
+    [maldives] = everything(api, f"{API}domestic-steps/", group="asia_pacific")
+    assert maldives["participant"]["key"] == "MDV"
+    # region: the deprecated alias of group, the same rows.
+    assert everything(api, f"{API}domestic-steps/", region="asia_pacific") == [maldives]
     assert api.get(f"{API}domestic-steps/", {"date_after": "soon"}).status_code == 400
 
 
 def test_the_domestic_steps_as_csv(seeded, api):
     response = api.get(f"{API}domestic-steps/", {"format": "csv", "participant": "azerbaijan"})
     assert isinstance(response, StreamingHttpResponse)
-    assert csv_header(response)[:5] == ["id", "treaty", "participant", "date", "date_precision"]
+    assert csv_header(response)[:9] == [
+        "id", "treaty", "participant.key", "participant.iso3", "participant.slug", "participant.name",
+        "participant.kind", "date", "date_precision",
+    ]  # fmt: skip
     assert [row["step"] for row in csv_rows(response)] == [
         "Legislature approved the ratification law",
         "Head of state signed the ratification law",
@@ -546,7 +639,7 @@ def test_the_sources_filter_search_and_order(seeded, api):
 def test_the_sources_as_csv(seeded, api):
     response = api.get(f"{API}sources/", {"format": "csv"})
     assert isinstance(response, StreamingHttpResponse)
-    assert csv_header(response) == ["id", "url", "seed_article", "publisher", "title", "published_on"]
+    assert csv_header(response) == ["id", "title", "url", "kind", "seed_article", "publisher", "published_on"]
     assert len(csv_rows(response)) == Source.objects.count()
 
 
@@ -575,7 +668,10 @@ def test_the_reported_figures_as_csv(seeded, api):
         "figure",
         "value",
         "qualifier",
-        "source",
+        "source.id",
+        "source.title",
+        "source.url",
+        "source.kind",
         "note",
     ]
     assert {row["value"] for row in csv_rows(response)} >= {"65", "69", "72", "74"}
@@ -767,10 +863,10 @@ def test_an_editor_records_an_action_and_corrects_it_and_the_history_names_them(
     assert response.status_code == 201, response.json()
     created = response.json()
     assert (created["participant"], created["kind"], created["date"], created["sources"]) == (
-        "austria",
+        AUSTRIA,
         "ratification",
         "2026-06-01",
-        [untc.pk],
+        [untc_source()],
     )
     action = Action.objects.get(pk=created["id"])
     assert (action.participant.iso_alpha3, action.confidence) == ("AUT", "official")
@@ -791,17 +887,20 @@ def api_status_deposited() -> int:
     return APIClient().get(f"{HANOI}status/").json()["instruments_deposited"]
 
 
-def test_a_participant_can_be_written_as_its_slug(seeded, token_for):
-    response = token_for("editor").post(f"{API}actions/", new_action(participant="austria"), format="json")
-    assert response.status_code == 201
-    assert response.json()["participant"] == "austria"
+@pytest.mark.parametrize("written", ["CZE", "cze", "czech-republic", "Czech Republic", "Czechia"])
+def test_a_participant_can_be_written_as_its_iso_code_slug_name_or_alias(seeded, token_for, written):
+    response = token_for("editor").post(f"{API}actions/", new_action(participant=written), format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["participant"] == CZECH_REPUBLIC
+    assert Action.objects.get(pk=response.json()["id"]).participant.iso_alpha3 == "CZE"
 
 
 def test_a_ratification_before_adoption_is_a_400_in_the_user_s_words(seeded, token_for):
     response = token_for("editor").post(f"{API}actions/", new_action(date="2024-01-05"), format="json")
     assert response.status_code == 400
     assert response.json() == {
-        "date": ["Ratification on 2024-01-05 is before the treaty's adoption on 2024-12-24."]
+        "detail": "Invalid parameter or field: date.",
+        "errors": {"date": ["Ratification on 2024-01-05 is before the treaty's adoption on 2024-12-24."]},
     }
     assert Action.objects.count() == SIGNATURES
 
@@ -811,8 +910,8 @@ def test_a_second_signature_is_a_400_in_the_user_s_words(seeded, token_for):
         f"{API}actions/", new_action(kind="signature", date="2026-03-01"), format="json"
     )
     assert response.status_code == 400
-    errors = [message for messages in response.json().values() for message in messages]
-    assert errors == ["This participant already has a signature under this treaty."]
+    messages = [message for field in errors(response).values() for message in field]
+    assert messages == ["This participant already has a signature under this treaty."]
 
 
 def test_a_second_deposit_is_a_400_in_the_user_s_words(seeded, token_for):
@@ -827,7 +926,10 @@ def test_a_date_in_the_future_is_a_400_in_the_user_s_words(seeded, token_for):
     response = token_for("editor").post(f"{API}actions/", new_action(date="2026-11-23"), format="json")
     assert response.status_code == 400
     assert response.json() == {
-        "date": ["Ratification on 2026-11-23 is in the future (today is 2026-11-22 in America/New_York)."]
+        "detail": "Invalid parameter or field: date.",
+        "errors": {
+            "date": ["Ratification on 2026-11-23 is in the future (today is 2026-11-22 in America/New_York)."]
+        },
     }
 
 
@@ -836,7 +938,10 @@ def test_a_correction_into_an_invalid_date_is_a_400_and_changes_nothing(seeded, 
     response = token_for("editor").patch(f"{API}actions/{action.pk}/", {"date": "2025-10-01"}, format="json")
     assert response.status_code == 400
     assert response.json() == {
-        "date": ["Signature on 2025-10-01 is before the treaty opened for signature on 2025-10-25."]
+        "detail": "Invalid parameter or field: date.",
+        "errors": {
+            "date": ["Signature on 2025-10-01 is before the treaty opened for signature on 2025-10-25."]
+        },
     }
     action.refresh_from_db()
     assert action.date == date(2025, 10, 25)
@@ -855,7 +960,8 @@ def test_a_correction_into_an_invalid_date_is_a_400_and_changes_nothing(seeded, 
 def test_a_bad_field_in_a_write_is_a_400_naming_it(seeded, token_for, fields, field):
     response = token_for("editor").post(f"{API}actions/", new_action(**fields), format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert list(errors(response)) == [field]
+    assert field in response.json()["detail"]
 
 
 TREATY = {
@@ -888,9 +994,11 @@ def test_only_a_superuser_creates_a_treaty(seeded, token_for):
 
 def test_a_treaty_with_a_taken_slug_or_an_inverted_window_is_a_400(seeded, token_for):
     root = token_for("superuser")
-    assert "slug" in root.post(f"{API}treaties/", TREATY | {"slug": "hanoi-convention"}, format="json").json()
+    taken = root.post(f"{API}treaties/", TREATY | {"slug": "hanoi-convention"}, format="json")
+    assert (taken.status_code, list(errors(taken))) == (400, ["slug"])
     response = root.post(f"{API}treaties/", TREATY | {"signature_opens_on": "2028-01-01"}, format="json")
     assert response.status_code == 400
+    assert errors(response)
 
 
 def test_an_editor_changes_a_treaty_s_title_but_not_its_rule(seeded, token_for):
@@ -999,12 +1107,13 @@ def test_an_import_dry_run_reports_but_writes_nothing(seeded, token_for):
 
 def test_an_import_without_a_file_or_in_another_encoding_is_a_400(seeded, token_for):
     editor = token_for("editor")
-    assert "file" in editor.post(IMPORT, {}, format="multipart").json()
+    missing = editor.post(IMPORT, {}, format="multipart")
+    assert (missing.status_code, list(errors(missing))) == (400, ["file"])
     response = editor.post(
         IMPORT, "participant,signature_date\nC\xf4te,\n".encode("latin-1"), content_type="text/csv"
     )
     assert response.status_code == 400
-    assert "file" in response.json()
+    assert list(errors(response)) == ["file"]
 
 
 def test_an_import_needs_an_editor_s_token(seeded, api, token_for):
@@ -1033,25 +1142,26 @@ def queries_for(api, url: str, **query) -> int:
 
 
 @pytest.mark.parametrize(
-    "url, small, large",
+    "url, small, large, most",
     [
-        (f"{API}actions/", {"page_size": 5}, {"page_size": SIGNATURES + 40}),
+        (f"{API}actions/", {"page_size": 5}, {"page_size": SIGNATURES + 40}, 5),
         # Western European first: the small page has EU members, so the same prefetches run.
-        (f"{API}participants/", {"page_size": 5, "region": "weog"}, {"page_size": PARTICIPANTS}),
-        (f"{HANOI}participants/", {"page_size": 5}, {"page_size": SIGNATURES}),
-        (f"{API}domestic-steps/", {"page_size": 1}, {"page_size": 5}),
-        (f"{API}sources/", {"page_size": 1}, {"page_size": 100}),
-        (f"{API}reported-figures/", {"page_size": 1}, {"page_size": 19}),
+        (f"{API}participants/", {"page_size": 5, "group": "weog"}, {"page_size": PARTICIPANTS}, 5),
+        # One more: the depositary's entries (end notes, extra columns), in one query.
+        (f"{HANOI}participants/", {"page_size": 5}, {"page_size": SIGNATURES}, 6),
+        (f"{API}domestic-steps/", {"page_size": 1}, {"page_size": 5}, 5),
+        (f"{API}sources/", {"page_size": 1}, {"page_size": 100}, 5),
+        (f"{API}reported-figures/", {"page_size": 1}, {"page_size": 19}, 5),
     ],
 )
 def test_a_list_takes_the_same_number_of_queries_whatever_the_page_size(
-    seeded, api, django_assert_max_num_queries, url, small, large
+    seeded, api, django_assert_max_num_queries, url, small, large, most
 ):
     forty_ratifications()  # made up: rows with two actions, each with its sources
     api.get(url)  # the data version, read from the database once when the cache is empty
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(most):
         assert api.get(url, small, **FRESH)["X-API-Cache"] == "miss"
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(most):
         assert api.get(url, large, **FRESH)["X-API-Cache"] == "miss"
     assert queries_for(api, url, **small) == queries_for(api, url, **large)
 
@@ -1060,7 +1170,8 @@ def test_a_csv_list_takes_a_constant_number_of_queries(seeded, api):
     forty_ratifications()  # made up
     api.get(f"{API}actions/")  # the data version, read once
     counts = {}
-    for query in ({"participant": signatory_states()[-1].slug}, {}):  # one action; all of them
+    # One action; all of them. (Each filter looks its key up once.)
+    for query in ({"participant": signatory_states()[-1].slug}, {"treaty": "hanoi-convention"}):
         with CaptureQueriesContext(connection) as queries:
             rows = csv_rows(api.get(f"{API}actions/", {"format": "csv"} | query))
         counts[len(rows)] = len(queries)
@@ -1093,16 +1204,21 @@ def test_the_schema_is_an_openapi_3_document_of_every_endpoint(seeded, api):
         assert path in schema["paths"], path
     parameters = {p["name"] for p in schema["paths"]["/api/v1/actions/"]["get"]["parameters"]}
     assert parameters >= {
-        "treaty", "participant", "type", "date_after", "date_before", "confidence", "region",
-        "ordering", "page", "page_size",
+        "treaty", "participant", "type", "date_after", "date_before", "as_of", "confidence", "group",
+        "region", "ordering", "page", "page_size",
     }  # fmt: skip
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
 
-def test_the_schema_is_also_served_as_yaml(seeded, api):
+def test_the_schema_is_json_by_default_and_yaml_on_request(seeded, api):
     response = api.get("/api/schema/")
     assert response.status_code == 200
-    assert body(response).decode().startswith("openapi: 3.")
+    assert "json" in response["Content-Type"]
+    assert json.loads(body(response))["openapi"].startswith("3.")
+    yaml = api.get("/api/schema/", {"format": "yaml"})
+    assert yaml.status_code == 200
+    assert "openapi" in yaml["Content-Type"] and "json" not in yaml["Content-Type"]
+    assert body(yaml).decode().startswith("openapi: 3.")
 
 
 def test_the_docs_load_only_the_site_s_own_static_files(seeded, api):
@@ -1134,7 +1250,7 @@ def made_up_source() -> Source:
 
 def refusal(*records) -> dict:
     """The 409's body, naming ``records``."""
-    return {"detail": "Other records still refer to this one: " + "; ".join(map(str, records))}
+    return {"detail": "Other records still refer to this one: " + "; ".join(map(str, records)), "errors": {}}
 
 
 @pytest.mark.parametrize(
@@ -1196,8 +1312,11 @@ def test_the_un_member_filter_takes_true_or_false_in_any_case_or_1_or_0(seeded, 
         assert {row["un_member"] for row in rows} == {member}, spelling
 
 
-def test_an_empty_un_member_filter_is_no_filter(seeded, api):
-    assert len(everything(api, f"{API}participants/", un_member="")) == PARTICIPANTS
+def test_an_empty_un_member_filter_is_a_400_asking_to_leave_the_parameter_out(seeded, api):
+    response = api.get(f"{API}participants/", {"un_member": ""})
+    assert response.status_code == 400
+    assert list(errors(response)) == ["un_member"]
+    assert "leave the parameter out" in errors(response)["un_member"][0]
 
 
 # "2" and "3" are the values of Django's yes/no/unknown select, which read them as true and false.
@@ -1205,8 +1324,8 @@ def test_an_empty_un_member_filter_is_no_filter(seeded, api):
 def test_a_un_member_filter_that_is_not_a_boolean_is_a_400_naming_it(seeded, api, value):
     response = api.get(f"{API}participants/", {"un_member": value})
     assert response.status_code == 400
-    assert list(response.json()) == ["un_member"]
-    assert value in response.json()["un_member"][0]
+    assert list(errors(response)) == ["un_member"]
+    assert value in errors(response)["un_member"][0]
 
 
 def test_every_boolean_filter_of_the_api_rejects_a_non_boolean(seeded, api):
@@ -1220,7 +1339,7 @@ def test_every_boolean_filter_of_the_api_rejects_a_non_boolean(seeded, api):
         for name, field in filterset.base_filters.items() if filterset else ():
             if isinstance(field, django_filters.BooleanFilter):
                 response = api.get(f"{API}{prefix}/", {name: "perhaps"})
-                assert (response.status_code, list(response.json())) == (400, [name]), prefix
+                assert (response.status_code, list(errors(response))) == (400, [name]), prefix
                 checked.append(name)
     assert "un_member" in checked
 
@@ -1246,3 +1365,328 @@ def test_a_list_asked_without_filters_skips_building_the_filterset(seeded, api, 
     assert built == []
     weog = everything(api, f"{API}participants/", region="weog")
     assert built and 0 < len(weog) < PARTICIPANTS
+
+
+# --- one contract for every endpoint (issue 12) ---------------------------------------------------
+
+LISTS = [
+    f"{API}treaties/",
+    f"{API}participants/",
+    f"{API}actions/",
+    f"{API}domestic-steps/",
+    f"{API}sources/",
+    f"{API}reported-figures/",
+    f"{HANOI}participants/",
+    f"{HANOI}statements/",
+    f"{HANOI}end-notes/",
+]
+
+
+@pytest.mark.parametrize("url", [*LISTS, HANOI, f"{HANOI}status/", f"{API}participants/cze/"])
+def test_an_unknown_query_parameter_is_a_400_naming_it(seeded, api, url):
+    response = api.get(url, {"bogus": "1"})
+    assert response.status_code == 400
+    assert list(errors(response)) == ["bogus"]
+    assert "bogus" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("ordering", ["nonsense", "-password"])
+@pytest.mark.parametrize("url", LISTS)
+def test_an_unknown_ordering_of_any_list_is_a_400_naming_it(seeded, api, url, ordering):
+    for query in ({"ordering": ordering}, {"ordering": ordering, "format": "csv"}):
+        response = api.get(url, query)
+        assert response.status_code == 400, query
+    response = api.get(url, {"ordering": ordering})
+    assert list(errors(response)) == ["ordering"]
+    assert repr(ordering) in errors(response)["ordering"][0]
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "last"])
+@pytest.mark.parametrize("url", [f"{API}actions/", f"{HANOI}participants/"])
+def test_a_page_that_is_not_a_positive_whole_number_is_a_400_naming_page(seeded, api, url, page):
+    response = api.get(url, {"page": page})
+    assert response.status_code == 400
+    assert list(errors(response)) == ["page"]
+    assert api.get(url, {"page": page, "format": "csv"}).status_code == 400
+
+
+@pytest.mark.parametrize("url", [f"{API}actions/", f"{HANOI}participants/"])
+def test_a_page_past_the_last_is_a_404_in_the_error_shape(seeded, api, url):
+    assert api.get(url, {"page_size": 50, "page": 2}).status_code == 200  # 68 rows: two pages
+    response = api.get(url, {"page_size": 50, "page": 3})
+    assert response.status_code == 404
+    assert errors(response) == {}
+
+
+@pytest.mark.parametrize(
+    "url, name",
+    [
+        (f"{API}actions/", "as_of"),
+        (f"{API}actions/", "type"),
+        (f"{API}actions/", "withdrawn"),
+        (f"{API}actions/", "group"),
+        (f"{API}actions/", "id"),
+        (f"{API}domestic-steps/", "date_after"),
+        (f"{API}reported-figures/", "as_of"),
+        (f"{HANOI}status/", "as_of"),
+        (f"{HANOI}participants/", "as_of"),
+        (f"{HANOI}participants/", "group"),
+        (f"{HANOI}participants/", "status"),
+    ],
+)
+def test_an_empty_value_of_a_filter_that_is_not_text_is_a_400_naming_it(seeded, api, url, name):
+    response = api.get(url, {name: ""})
+    assert response.status_code == 400
+    assert list(errors(response)) == [name]
+    assert "leave the parameter out" in errors(response)[name][0]
+
+
+def test_the_actions_as_of_a_date_are_those_dated_on_or_before_it(seeded, api):
+    deposit("Austria", date(2026, 9, 1))  # made up: after every seeded signature
+    first_day = everything(api, f"{API}actions/", as_of="2025-10-25")
+    assert len(first_day) == action_count(date__lte="2025-10-25")
+    assert 0 < len(first_day) < SIGNATURES
+    assert {a["date"] for a in first_day} == {"2025-10-25"}  # signature opened that day
+    assert everything(api, f"{API}actions/", as_of="2025-10-24") == []
+    assert len(everything(api, f"{API}actions/", as_of="2026-07-30")) == SIGNATURES - 1  # Canada: 2026-07-31
+    assert len(everything(api, f"{API}actions/", as_of="2026-08-31")) == SIGNATURES
+    assert len(everything(api, f"{API}actions/", as_of="2026-09-01")) == SIGNATURES + 1
+    # With the other filters, and in CSV.
+    assert len(everything(api, f"{API}actions/", as_of="2026-09-01", type="ratification")) == 1
+    assert everything(api, f"{API}actions/", as_of="2026-08-31", type="ratification") == []
+    as_csv = csv_rows(api.get(f"{API}actions/", {"as_of": "2025-10-25", "format": "csv"}))
+    assert len(as_csv) == len(first_day)
+
+
+def test_the_domestic_steps_and_reported_figures_as_of_a_date(seeded, api):
+    # Inclusive, as date_before: Azerbaijan's of 2026-02-10, Russia's, the Maldives' and the EU's.
+    assert len(everything(api, f"{API}domestic-steps/", as_of="2026-02-10")) == 4
+    assert len(everything(api, f"{API}reported-figures/", as_of="2025-10-06")) == 1
+
+
+def test_the_treaty_participants_filter_by_status_deposited(seeded, api):
+    forty_ratifications(date(2026, 6, 1))  # made up: in force on 2026-08-30 for all forty
+    later = signatory_states()[40]
+    deposit(later.name, date(2026, 9, 1))  # made up: in force for it 30 days later, on 2026-10-01
+    [deposited] = everything(api, f"{HANOI}participants/", as_of="2026-09-15", status="deposited")
+    assert deposited["participant"]["slug"] == later.slug
+    assert (deposited["status"], deposited["instrument_date"]) == ("deposited", "2026-09-01")
+    in_force = everything(api, f"{HANOI}participants/", as_of="2026-09-15", status="in_force")
+    assert len(in_force) == 40 and {row["status"] for row in in_force} == {"in_force"}
+    signed = everything(api, f"{HANOI}participants/", as_of="2026-09-15", status="signed")
+    assert len(signed) == SIGNATURES - 41 and {row["status"] for row in signed} == {"signed"}
+    # On 2026-11-22 it is in force for it too: nothing is only deposited.
+    assert everything(api, f"{HANOI}participants/", status="deposited") == []
+    query = {"as_of": "2026-09-15", "status": "deposited", "format": "csv"}
+    csv_deposited = csv_rows(api.get(f"{HANOI}participants/", query))
+    assert [row["participant.slug"] for row in csv_deposited] == [later.slug]
+
+
+def test_the_treaty_participants_filter_by_group_and_q_and_order_by_the_page_s_keys(seeded, api):
+    eastern = everything(api, f"{HANOI}participants/", group="eastern_european")
+    expected = Participant.objects.filter(
+        un_regional_group="eastern_european", actions__isnull=False
+    ).distinct()
+    assert sorted(row["participant"]["slug"] for row in eastern) == sorted(p.slug for p in expected)
+    assert len(eastern) > 1 and {row["un_regional_group"] for row in eastern} == {"eastern_european"}
+    assert everything(api, f"{HANOI}participants/", region="eastern_european") == eastern  # deprecated alias
+    [czech] = everything(api, f"{HANOI}participants/", q="Czechia")  # an alias
+    assert czech["participant"] == CZECH_REPUBLIC
+    names = [row["participant"]["name"] for row in everything(api, f"{HANOI}participants/", ordering="-name")]
+    assert (names[0], names[-1]) == ("Zimbabwe", "Algeria")  # the last and first signatories by name
+    by_name = [r["participant"]["name"] for r in everything(api, f"{HANOI}participants/", ordering="name")]
+    assert by_name == names[::-1]
+    by_signature = everything(api, f"{HANOI}participants/", ordering="-signature")
+    assert by_signature[0]["participant"]["name"] == "Canada"  # the latest signature, 2026-07-31
+
+
+@pytest.mark.parametrize("query", [{"status": "ratified"}, {"group": "atlantis"}, {"region": "moon"}])
+def test_a_treaty_participants_filter_of_an_unknown_value_is_a_400_naming_it(seeded, api, query):
+    response = api.get(f"{HANOI}participants/", query)
+    assert response.status_code == 400
+    assert list(errors(response)) == list(query)
+
+
+@pytest.mark.parametrize(
+    "url, keys, slug",
+    [
+        (f"{API}actions/", ["CZE", "cze", "czech-republic", "Czechia", "Czech Republic"], "czech-republic"),
+        (
+            f"{API}domestic-steps/",
+            ["RUS", "russian-federation", "Russia", "Russian Federation"],
+            "russian-federation",
+        ),
+        # Without an ISO code: the slug, the name and the aliases.
+        (f"{API}domestic-steps/", ["european-union", "EU", "European Union"], "european-union"),
+    ],
+)
+def test_a_participant_filter_takes_the_iso_code_slug_name_or_alias_and_gives_the_same_rows(
+    seeded, api, url, keys, slug
+):
+    expected = {row["id"] for row in everything(api, url) if row["participant"]["slug"] == slug}
+    assert expected  # the seed has such rows
+    for key in keys:
+        assert {row["id"] for row in everything(api, url, participant=key)} == expected, key
+
+
+def test_a_source_is_the_same_object_in_actions_domestic_steps_and_the_treaty_participants(seeded, api):
+    # A press report the seed cites for Azerbaijan's signature and for its domestic steps.
+    trend = Source.objects.get(url="https://www.trend.az/azerbaijan/politics/4151684.html")
+    expected = {
+        "id": trend.pk,
+        "title": None,
+        "url": "https://www.trend.az/azerbaijan/politics/4151684.html",
+        "kind": "web",
+    }
+    [signature] = everything(api, f"{API}actions/", participant="AZE")
+    steps = everything(api, f"{API}domestic-steps/", participant="AZE")
+    [row] = everything(api, f"{HANOI}participants/", q="Azerbaijan")
+    cited = [
+        *(s for s in signature["sources"] if s["id"] == trend.pk),
+        *(s for step in steps for s in step["sources"] if s["id"] == trend.pk),
+        *(s for s in row["sources"] if s["id"] == trend.pk),
+    ]
+    assert len(cited) >= 3
+    assert all(source == expected for source in cited), cited
+    untc = untc_source()
+    assert untc in signature["sources"] and untc in row["sources"]
+
+
+def test_the_sources_list_gives_a_source_s_title_url_and_kind_as_the_records_cite_it(seeded, api):
+    listed = {source["id"]: source for source in everything(api, f"{API}sources/")}
+    [signature] = everything(api, f"{API}actions/", participant="AZE")
+    [figure] = everything(api, f"{API}reported-figures/", as_of="2025-10-06")  # cites a shipped article
+    for cited in [*signature["sources"], figure["source"]]:
+        one = listed[cited["id"]]
+        assert {key: one[key] for key in ("id", "title", "url", "kind")} == cited, cited
+
+
+@pytest.mark.parametrize("key, group", [("CZE", "eastern_european"), ("COK", None), ("european-union", None)])
+def test_a_participant_reads_the_same_on_its_own_as_in_the_list(seeded, api, key, group):
+    # The Cook Islands and the European Union are in no UN regional group: null, not "".
+    [listed] = [row for row in everything(api, f"{API}participants/") if row["key"] == key]
+    response = api.get(f"{API}participants/{key}/")
+    assert response.status_code == 200
+    assert response.json()["un_regional_group"] == listed["un_regional_group"] == group
+    assert response.json() == listed
+
+
+def test_a_429_is_in_the_one_error_shape_with_or_without_a_token(seeded, api, token_for, settings):
+    settings.API_ANON_RATE = settings.API_USER_RATE = "1/minute"
+    viewer = token_for("viewer")
+    for client in (viewer, api):  # DRF throttles a token, the API's cache layer the anonymous
+        assert client.get(f"{API}treaties/").status_code == 200
+        refused = client.get(f"{API}treaties/")
+        assert refused.status_code == 429
+        assert errors(refused) == {}
+        assert "throttled" in refused.json()["detail"]
+
+
+def test_a_nul_byte_in_the_query_is_a_400_in_the_one_error_shape(seeded, api):
+    response = api.get(f"{API}actions/?as_of=2026-11-22%00")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    errors(response)
+
+
+@pytest.mark.parametrize(
+    "path, param, value, near",
+    [
+        ("actions/", "participant", "Germny", "'Germany'"),
+        ("domestic-steps/", "participant", "Azerbijan", "'Azerbaijan'"),
+        ("actions/", "treaty", "hanoi-conventoin", "'hanoi-convention'"),
+        ("reported-figures/", "treaty", "hanoi-convension", "'hanoi-convention'"),
+    ],
+)
+def test_an_unknown_participant_or_treaty_is_a_400_naming_the_nearest(seeded, api, path, param, value, near):
+    response = api.get(f"{API}{path}", {param: value})
+    assert response.status_code == 400
+    [message] = errors(response)[param]
+    assert value in message and f"Did you mean {near}" in message
+
+
+@pytest.mark.parametrize("path", ["actions/", "participants/", "treaties/hanoi-convention/participants/"])
+def test_group_and_its_former_name_region_together_must_both_hold(seeded, api, path):
+    both = api.get(f"{API}{path}", {"group": "weog", "region": "weog"}).json()
+    alone = api.get(f"{API}{path}", {"group": "weog"}).json()
+    assert both["count"] == alone["count"] > 0
+    assert api.get(f"{API}{path}", {"group": "weog", "region": "african"}).json()["count"] == 0
+
+
+def test_the_treaty_table_takes_one_value_of_each_parameter(seeded, api):
+    response = api.get(f"{HANOI}participants/?group=weog&group=african")
+    assert response.status_code == 400 and list(errors(response)) == ["group"]
+
+
+def test_an_empty_ordering_is_a_400_asking_to_leave_it_out(seeded, api):
+    response = api.get(f"{API}treaties/hanoi-convention/end-notes/", {"ordering": ""})
+    assert response.status_code == 400 and "leave the parameter out" in errors(response)["ordering"][0]
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete", "post"])
+def test_a_method_a_list_does_not_have_is_a_405_even_without_a_token(seeded, api, method):
+    response = getattr(api, method)(f"{API}participants/")
+    assert response.status_code == 405
+    errors(response)
+
+
+@pytest.mark.parametrize("path", ["actions/1.5/", "sources/-1/", "no-such-resource/", "treaties/hanoi-convention/nope/"])
+def test_an_api_address_no_route_matches_is_a_json_404(seeded, api, path):
+    response = api.get(f"{API}{path}")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert errors(response) == {}
+
+
+def test_the_schema_lists_the_participant_and_treaty_keys_the_filters_take(seeded, api):
+    schema = api.get("/api/schema/").json()
+    keys = schema["components"]["schemas"]["ParticipantKey"]["enum"]
+    assert {"AUT", "CZE", "european-union"} <= set(keys) and "austria" not in keys
+    assert schema["components"]["schemas"]["TreatyKey"]["enum"] == ["hanoi-convention"]
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/actions/"]["get"]["parameters"]}
+    assert parameters["participant"]["schema"] == {"$ref": "#/components/schemas/ParticipantKey"}
+    assert parameters["treaty"]["schema"] == {"$ref": "#/components/schemas/TreatyKey"}
+
+
+@pytest.mark.parametrize(
+    "path, body, field",
+    [
+        ("domestic-steps/", {"treaty": "hanoi-convention", "participant": "AU\x00T", "date": "2026-01-01"}, "participant"),
+        ("reported-figures/", {"treaty": "hanoi\x00", "figure": "ratifications", "value": 1}, "treaty"),
+        ("actions/", {"treaty": "hanoi-convention", "sources": [1], "note": {"deep": ["fine", "no\x00"]}}, "note.deep.1"),
+    ],
+)
+def test_a_nul_anywhere_in_a_body_is_a_400_naming_the_field(seeded, token_for, path, body, field):
+    editor = token_for("editor")
+    response = editor.post(f"{API}{path}", body, format="json")
+    assert response.status_code == 400
+    assert errors(response) == {field: ["A value may not contain a NUL character."]}
+    assert editor.get(f"{API}{path}").status_code == 200  # no query failed: the transaction goes on
+
+
+def test_a_write_in_a_form_encoding_is_a_415_since_writes_take_json(seeded, token_for):
+    body = "title=A+title&url=https%3A%2F%2Fexample.org%2F"
+    response = token_for("editor").post(f"{API}sources/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415 and "application/x-www-form-urlencoded" in response.json()["detail"]
+
+
+def test_a_number_where_the_schema_says_text_is_a_400_not_turned_into_text(seeded, token_for):
+    step = DomesticStep.objects.first()
+    response = token_for("editor").patch(f"{API}domestic-steps/{step.pk}/", {"note": 5}, format="json")
+    assert response.status_code == 400 and errors(response) == {"note": ["Not a valid string."]}
+    step.refresh_from_db()
+    assert step.note != "5"
+
+
+def test_a_treaty_s_slug_cannot_change_since_it_is_in_every_address(seeded, token_for):
+    response = token_for("superuser").patch(f"{HANOI}", {"slug": "bahrain"}, format="json")
+    assert response.status_code == 400 and list(errors(response)) == ["slug"]
+    assert Treaty.objects.filter(slug="hanoi-convention").exists()
+
+
+@pytest.mark.parametrize("sources", [{}, {"1": 1}, "1", 1])
+def test_sources_that_are_not_a_list_are_a_400(seeded, token_for, sources):
+    step = DomesticStep.objects.filter(sources__isnull=False).first()
+    cited = set(step.sources.values_list("pk", flat=True))
+    response = token_for("editor").patch(f"{API}domestic-steps/{step.pk}/", {"sources": sources}, format="json")
+    assert response.status_code == 400 and list(errors(response)) == ["sources"]
+    assert set(step.sources.values_list("pk", flat=True)) == cited

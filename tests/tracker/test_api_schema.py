@@ -44,6 +44,15 @@ def bounded_config(mode: str, max_examples: int, keys: dict[str, list]) -> Schem
             "operations": [
                 {"include-path-regex": f"^{prefix}{{", "parameters": {f"path.{name}": values[0]}}
                 for prefix, (name, values) in keys.items()
+            ]
+            # A write that the schema allows may still break a rule of the records that JSON
+            # Schema cannot say (a date before the treaty's adoption, a second signature, an
+            # unknown participant or treaty): a 400 naming the field is the right answer.
+            + [
+                {
+                    "include-method": ["POST", "PUT", "PATCH"],
+                    "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403", "404", "409", "413", "429"]}},
+                }
             ],
         }
     )
@@ -118,8 +127,18 @@ def load(app, mode: str, max_examples: int):
 
 
 @pytest.fixture
-def valid_requests(api_app):
-    return load(api_app, "positive", 15)
+def editor_token(api_app):
+    """The key of a new editor's token (the admin role that records actions)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    from tests.helpers import ensure_roles
+
+    ensure_roles()
+    user = get_user_model().objects.create_user(username="schema-editor", password="not-used")
+    user.groups.add(Group.objects.get(name="editor"))
+    return Token.objects.create(user=user).key
 
 
 @pytest.fixture
@@ -127,24 +146,14 @@ def any_requests(api_app):
     return load(api_app, "all", 10)
 
 
-valid = schemathesis.pytest.from_fixture("valid_requests")
 anything = schemathesis.pytest.from_fixture("any_requests")
 
 
-@valid.include(method="GET", path_regex="^/api/v1/").parametrize()
-def test_every_read_answers_as_the_schema_says(case):
-    case.call_and_validate(checks=CONFORMANCE)
-
-
-@valid.include(method=["POST", "PUT", "PATCH", "DELETE"], path_regex="^/api/v1/").parametrize()
-def test_every_write_without_a_token_is_the_documented_401(case):
-    response = case.call_and_validate(checks=CONFORMANCE)
-    assert response.status_code == 401, (
-        f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
-    )
-    assert response.headers["www-authenticate"] == ["Token"]
+@anything.include(path_regex="^/api/v1/").parametrize()
+def test_every_anonymous_request_passes_every_check(case):
+    case.call_and_validate()
 
 
 @anything.include(path_regex="^/api/v1/").parametrize()
-def test_no_request_is_a_server_error(case):
-    case.call_and_validate(checks=[not_a_server_error])
+def test_every_request_with_an_editor_s_token_passes_every_check(case, editor_token):
+    case.call_and_validate(headers={"Authorization": f"Token {editor_token}"})

@@ -137,6 +137,19 @@ def test_the_participants_table_sorts_by_any_column(client, seeded):
     assert by_name_desc[0] == "ZWE" and by_name_desc[-1] == "DZA"
 
 
+def test_the_table_sorts_with_the_api_s_ordering_parameter_and_its_links_use_it(client, seeded):
+    deposit(seeded, "Chile", "2026-02-01")
+    deposit(seeded, "Austria", "2026-03-01")
+    html = client.get("/treaties/hanoi-convention/?ordering=-deposit").content.decode()
+    assert rows(html)[:2] == ["AUT", "CHL"]
+    # The active column's link reverses the order; the others sort ascending; no old words.
+    assert 'data-sort="deposit" href="?ordering=deposit"' in html
+    assert 'data-sort="name" href="?ordering=name"' in html
+    assert "order=" not in html.replace("ordering=", "")
+    api = client.get("/api/v1/treaties/hanoi-convention/participants/?ordering=-deposit&page_size=2").json()
+    assert [row["participant"]["iso3"] for row in api["results"]] == ["AUT", "CHL"]
+
+
 def test_the_participant_page_shows_actions_steps_and_sources(client, seeded):
     html = client.get("/participants/aze/").content.decode()
     assert "<h1>Azerbaijan</h1>" in html

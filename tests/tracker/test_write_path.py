@@ -177,7 +177,8 @@ def test_an_action_created_through_the_api_changes_the_data_version_and_queues_o
         response = editor_token.post(f"{API}actions/", body, format="json")
     assert response.status_code == 201, response.json()
     action = Action.objects.get(pk=response.json()["id"])
-    assert (list(action.sources.all()), response.json()["sources"]) == ([source], [source.pk])
+    cited = {"id": source.pk, "title": None, "url": "https://example.org/azerbaijan", "kind": "web"}
+    assert (list(action.sources.all()), response.json()["sources"]) == ([source], [cited])
     assert (action.history.get().history_user, action.history.get().history_change_reason) == (
         editor_token.user,
         "API",
@@ -232,7 +233,8 @@ def test_an_invalid_update_through_the_api_is_a_400_naming_the_field_and_writes_
     with django_capture_on_commit_callbacks() as callbacks:
         response = editor_token.patch(f"{API}actions/{action.pk}/", {"date": "2030-01-01"}, format="json")
     assert response.status_code == 400
-    assert list(response.json()) == ["date"]
+    assert set(response.json()) == {"detail", "errors"}
+    assert list(response.json()["errors"]) == ["date"]
     action.refresh_from_db()
     assert action.date == date(2026, 11, 2)
     assert (action.history.count(), dataversion.data_version()) == (1, before)

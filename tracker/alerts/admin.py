@@ -17,7 +17,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["email", "treaty", "participant", "confirmed_at", "unsubscribed_at", "created_at"]
     list_filter = ["treaty", ("confirmed_at", admin.EmptyFieldListFilter), ("unsubscribed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["treaty", "participant"]
-    search_fields = ["email"]
+    # A participant's followers can be found by its name: a participant is deleted only once
+    # they are gone (Subscription.participant is PROTECT; its delete page names them).
+    search_fields = ["email", "participant__name"]
     autocomplete_fields = ["participant"]
 
     def save_model(self, request, obj, form, change):

@@ -19,8 +19,11 @@ class Subscription(models.Model):
 
     email = models.EmailField()
     treaty = models.ForeignKey("tracker.Treaty", on_delete=models.CASCADE, related_name="subscriptions")
+    # PROTECT: deleting a participant must not take its followers' subscriptions with it,
+    # unrecorded. The admin's delete page and tracker.services.delete_valid refuse, naming
+    # them; end (or delete) those subscriptions first.
     participant = models.ForeignKey(
-        "signatories.Participant", null=True, blank=True, on_delete=models.CASCADE, related_name="followers"
+        "signatories.Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="followers"
     )
     # The kinds of alerts wanted; one column each so that a fan-out filters in the database.
     wants_threshold = models.BooleanField(default=True, help_text="Threshold milestones")

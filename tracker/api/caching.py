@@ -14,15 +14,25 @@ tracker.pagecache's two-level store under the same key, so that:
 - anything else runs its view (``X-API-Cache: miss``), and a 200 is stored. A 404 or 400
   is never stored, so never answered 304.
 
+A response is keyed by the query parameters that the OpenAPI schema declares for its
+path and method (``DeclaredParameters``), sorted by name, with dates, booleans and
+integers in one form (``?as_of=20260201`` is ``?as_of=2026-02-01``); the view sees that
+canonical query. A request naming any other parameter is neither read from the store nor
+stored (the view refuses it, or ignores it), so junk parameters cannot fill the cache.
+
 ``Cache-Control: no-cache`` in a request computes the response afresh. Requests with an
 ``Authorization`` header are authenticated and throttled by DRF as usual, and never read
 from the store (they may write to it: a GET's body does not depend on who asks). Only
 responses to the usual Accept headers are stored (``PLAIN_ACCEPT``).
 """
 
+import logging
+import re
+import threading
 from datetime import date, datetime, time
+from time import monotonic
 
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
@@ -41,6 +51,111 @@ MAX_STORED_BYTES = 2 * 1024 * 1024
 PLAIN_ACCEPT = frozenset({"", "*/*", "application/json"})
 
 responses = ResponseStore("tracker:api", local_bytes=32 * 1024 * 1024)
+logger = logging.getLogger(__name__)
+
+
+def canonical_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return value  # the view answers 400, which is not stored
+
+
+BOOLEANS = {"true": "true", "1": "true", "false": "false", "0": "false"}
+
+
+def canonical_integer(value: str) -> str:
+    return str(int(value)) if re.fullmatch(r"\d{1,9}", value) else value
+
+
+def canonicaliser(schema: dict):
+    """How a parameter of this OpenAPI schema is written canonically (None: as sent)."""
+    if schema.get("format") == "date":
+        return canonical_date
+    if schema.get("type") == "boolean":
+        return lambda value: BOOLEANS.get(value, value)
+    if schema.get("type") == "integer":
+        return canonical_integer
+    return None
+
+
+class DeclaredParameters:
+    """The query parameters the OpenAPI schema declares for each path and method of the
+    API, read once per process from drf-spectacular's generator (the first read takes a
+    fraction of a second). A path the schema does not describe (the schema itself, the
+    docs) declares none."""
+
+    RETRY_SECONDS = 60
+
+    def __init__(self):
+        self._table: list[tuple[re.Pattern, dict[str, dict]]] | None = None
+        self._failed_at = 0.0
+        self._lock = threading.Lock()
+
+    def of(self, request) -> dict:
+        """{name: canonicaliser or None} for ``request``'s path and method."""
+        method = "get" if request.method == "HEAD" else request.method.lower()
+        for pattern, operations in self.table():
+            if pattern.fullmatch(request.path_info):
+                return operations.get(method, {})
+        return {}
+
+    def table(self):
+        """The schema's paths and their parameters; empty, and tried again a minute later,
+        while the schema fails (then every parameter counts as undeclared: nothing stored)."""
+        if self._table is None and monotonic() - self._failed_at > self.RETRY_SECONDS:
+            with self._lock:
+                if self._table is None:
+                    self._table = self.read()
+                    if self._table is None:
+                        self._failed_at = monotonic()
+        return self._table or []
+
+    @staticmethod
+    def read():
+        from drf_spectacular.generators import SchemaGenerator
+
+        try:
+            schema = SchemaGenerator().get_schema(request=None, public=True)
+        except Exception:
+            logger.exception("the API schema failed; no API response with query parameters is stored")
+            return None
+        table = []
+        for path, operations in schema.get("paths", {}).items():
+            parts = re.split(r"\{[^}/]+\}", path)
+            pattern = re.compile("[^/]+".join(re.escape(part) for part in parts))
+            declared = {
+                method: {
+                    parameter["name"]: canonicaliser(parameter.get("schema", {}))
+                    for parameter in operation.get("parameters", [])
+                    if parameter.get("in") == "query"
+                }
+                for method, operation in operations.items()
+                if isinstance(operation, dict)
+            }
+            table.append((pattern, declared))
+        return table
+
+    def clear(self) -> None:
+        self._table, self._failed_at = None, 0.0
+
+
+parameters = DeclaredParameters()
+
+
+def canonical_query(request) -> QueryDict | None:
+    """``request``'s query as the store keys it: every parameter declared, sorted by name
+    (a name's values in their order), each value canonical; None if it names another."""
+    declared = parameters.of(request)
+    query = request.GET
+    if any(name not in declared for name in query):
+        return None
+    kept = QueryDict(mutable=True)
+    for name in sorted(query):
+        canonical = declared[name]
+        kept.setlist(name, [canonical(value) if canonical else value for value in query.getlist(name)])
+    kept._mutable = False
+    return kept
 
 
 class Validators:
@@ -50,7 +165,13 @@ class Validators:
         self.version = current_version()
         day = today()
         accept = request.headers.get("Accept", "").strip()
-        self.plain = accept in PLAIN_ACCEPT
+        query = canonical_query(request)
+        # Stored and read from the store only with declared parameters; the view sees them canonical.
+        self.declared = query is not None
+        if self.declared:
+            request.GET = query
+            request.META["QUERY_STRING"] = query.urlencode()
+        self.plain = accept in PLAIN_ACCEPT and self.declared
         self.key = responses.key(f"{request.build_absolute_uri()}|{'json' if self.plain else accept}", day)
         self.etag = f'"{digest(f"{self.version}|{self.key}")}"'
         # A new day changes the countdowns even when no record changed.
@@ -102,6 +223,11 @@ class APICacheMiddleware:
         response = self.get_response(request)
         if response.status_code != 200:
             return response
+        if getattr(request, "_csp_nonce", None) is not None:
+            # The docs' page holds this request's CSP nonce: a copy kept by the browser
+            # (a 304) would come with another request's policy, and its scripts be refused.
+            response["Cache-Control"] = "no-store"
+            return response
         validators.stamp(response)
         if request.method == "GET" and validators.plain and storable(response):
             responses.put(validators.key, validators.version, response.content, response["Content-Type"])
@@ -116,7 +242,7 @@ class APICacheMiddleware:
         if wait is None:
             return None
         detail = f"Request was throttled. Expected available in {wait} seconds."
-        response = JsonResponse({"detail": detail}, status=429)
+        response = JsonResponse({"detail": detail, "errors": {}}, status=429)
         response["Retry-After"] = str(wait)
         return response
 

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
 
+from tracker.csv_cells import safe_cell, safe_row
+
 
 class CSVRenderer(BaseRenderer):
     """Declares text/csv so that ?format=csv is accepted; lists stream it themselves."""
@@ -43,15 +45,19 @@ def cell(value) -> str:
 
 
 def lines(rows: Iterable[dict], header: list[str] | None = None) -> Iterator[str]:
-    """CSV lines: the header (given, or the first row's keys), then one line a row."""
+    """CSV lines: the header (given, or the first row's keys), then one line a row.
+
+    Every cell is neutralised against formulas (``tracker.csv_cells.safe_cell``): an alias
+    or a note ``=HYPERLINK(…)`` is written ``'=HYPERLINK(…)``; numbers stay numbers.
+    """
     writer, rows = csv.writer(Echo()), iter(rows)
     first = next(rows, None)
     header = header if header is not None else list(first or [])
-    yield writer.writerow(header)
+    yield writer.writerow(safe_row(header))
     if first is not None:
-        yield writer.writerow([cell(first.get(name)) for name in header])
+        yield writer.writerow([safe_cell(cell(first.get(name))) for name in header])
     for row in rows:
-        yield writer.writerow([cell(row.get(name)) for name in header])
+        yield writer.writerow([safe_cell(cell(row.get(name))) for name in header])
 
 
 def streaming_csv(rows: Iterable[dict], header: list[str], filename: str) -> StreamingHttpResponse:

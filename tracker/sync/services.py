@@ -31,7 +31,7 @@ from signatories.names import name_key
 from signatories.selectors import ParticipantIndex
 from tracker import rules
 from tracker.depositary.records import InstrumentKind, StatusPage, Withdrawal
-from tracker.imports import ImportSummary, apply_plan, plan_import
+from tracker.imports import ImportSummary, apply_plan, capped, plan_import
 from tracker.models import Confidence, EndNote, ReportedFigure, Source, Treaty
 from tracker.services import save_valid
 from tracker.status_tables import ImportRow
@@ -45,11 +45,15 @@ ACTION_KINDS = {kind: rules.ActionKind(kind.value) for kind in InstrumentKind}
 
 
 class PageRejected(Exception):
-    """The page has rows the tracker cannot apply; ``problems`` lists each. Nothing was written."""
+    """The page has rows the tracker cannot apply; ``problems`` lists each, ``shown`` the
+    first 100 and how many more (``count`` in all), as ``str()`` of the error gives them.
+    Nothing was written."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("\n".join(problems))
+        self.shown = capped(problems)
+        self.count = len(problems)
+        super().__init__("\n".join(self.shown))
 
 
 @dataclass
