@@ -12,9 +12,14 @@ recorded directly, as services.check_treaty would record it after ten deposits.
 2. A local SMTP server (aiosmtpd with tests/smtp_sink.py, in a process of its own, counting
    and discarding what it receives) gets the emails, sent as the worker sends them:
    services.claim_deliveries() then services.send_batch(), one SMTP connection per batch.
-   Goal: 200 emails per second or more. ``--send N`` sends only the first N deliveries
-   (default: all of them); the fan-out always covers every subscriber. ``--workers N``
+   Goal: 300 emails per second or more (the issue "Fast when computed"). ``--send N``
+   sends only the first N deliveries (default: all of them); the fan-out always covers
+   every subscriber. ``--workers N``
    sends from N processes at once, as N Celery worker processes would (default 1).
+   ``--compare REVISION [--rounds R]`` then sends N more with the sending code at a git
+   revision (``git show``, no checkout) and N with the current code, alternately, R times,
+   and prints each round's rate, CPU time and load average and the medians (the
+   subscribers must cover (2R + 1) × N). ``--profile N`` then profiles sending N more.
 
 The peak RSS of this process is printed after each step (and of the largest sending
 process with ``--workers``): it must stay flat, as neither step holds all the deliveries
@@ -144,18 +149,19 @@ class Sink:
         stop(self.process)
 
 
-def send(limit: int) -> dict:
-    """Claim and send batches as the send_deliveries task does, until ``limit`` are handled."""
+def send(limit: int, sender=services) -> dict:
+    """Claim and send batches as the send_deliveries task does, until ``limit`` are handled
+    (``sender``: the services module to send with, the current one unless --compare)."""
     totals = {"sent": 0, "retry": 0, "failed": 0, "lost": 0}
     batches = 0
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
         while (done := sum(totals.values())) < limit:
-            claim = services.claim_deliveries(limit=min(services.BATCH, limit - done))
+            claim = sender.claim_deliveries(limit=min(sender.BATCH, limit - done))
             if not claim:
                 break
             batches += 1
-            for key, value in services.send_batch(claim).items():
+            for key, value in sender.send_batch(claim).items():
                 totals[key] += value
     return {"totals": totals, "batches": batches, "queries": counter.count, "rss": peak_rss_mib()}
 
@@ -196,6 +202,81 @@ def send_from(workers: int, limit: int) -> dict:
     }
 
 
+def services_at(revision: str, folder: Path):
+    """tracker/alerts/services.py and emails.py as they are at ``revision`` (git show, no
+    checkout), imported as modules of their own so that both paths run in this process."""
+    sources = {
+        name: subprocess.run(["git", "show", f"{revision}:tracker/alerts/{name}.py"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout
+        for name in ("emails", "services")
+    }  # fmt: skip
+    prefix = "alerts_at_" + "".join(c if c.isalnum() else "_" for c in revision)
+    (folder / f"{prefix}_emails.py").write_text(sources["emails"])
+    (folder / f"{prefix}_services.py").write_text(
+        sources["services"].replace("from tracker.alerts.emails import", f"from {prefix}_emails import")
+    )
+    sys.path.insert(0, str(folder))
+    import importlib
+
+    return importlib.import_module(f"{prefix}_services")
+
+
+def current_rss_mib() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def compare(revision: str, rounds: int, per_round: int, sink: "Sink") -> None:
+    """Send ``per_round`` deliveries with the code at ``revision`` and as many with the
+    current code, alternately (the order swapped every round), ``rounds`` times; print
+    each measurement with the load average seen, then the medians."""
+    import statistics
+
+    with tempfile.TemporaryDirectory(prefix="alerts-bench-old-") as folder:
+        paths = {revision: services_at(revision, Path(folder)), "current": services}
+        seen: dict[str, list[tuple[float, float, float]]] = {name: [] for name in paths}
+        print(f"\n--compare: {rounds} rounds of {per_round:,} emails per path, alternately")
+        print(f"{'round':>5} {'path':<10} {'emails/s':>9} {'CPU ms/email':>13} {'sink ms/email':>14} "
+              f"{'load (1 min)':>13} {'RSS MiB':>8}")  # fmt: skip
+        for number in range(rounds):
+            order = list(paths) if number % 2 == 0 else list(paths)[::-1]
+            for name in order:
+                cpu, sink_cpu = cpu_seconds(), process_cpu_seconds(sink.process.pid)
+                started = time.perf_counter()
+                sent = send(per_round, paths[name])["totals"]["sent"]
+                seconds = time.perf_counter() - started
+                load = os.getloadavg()[0]
+                measured = (sent / seconds, (cpu_seconds() - cpu) * 1000 / max(sent, 1),
+                            (process_cpu_seconds(sink.process.pid) - sink_cpu) * 1000 / max(sent, 1))  # fmt: skip
+                seen[name].append(measured)
+                print(f"{number + 1:>5} {name:<10} {measured[0]:>9.0f} {measured[1]:>13.2f} {measured[2]:>14.2f} "
+                      f"{load:>13.2f} {current_rss_mib():>8.0f}")  # fmt: skip
+        print("medians:")
+        for name, values in seen.items():
+            rate, cpu, sink_cpu = (statistics.median(column) for column in zip(*values))
+            print(f"      {name:<10} {rate:>9.0f} {cpu:>13.2f} {sink_cpu:>14.2f}")
+
+
+def profile_send(limit: int) -> None:
+    """Send ``limit`` more deliveries under cProfile (to a sink of its own) and print where
+    the time went; the timed figures above are measured without the profiler."""
+    import cProfile
+    import pstats
+
+    with tempfile.TemporaryDirectory(prefix="alerts-bench-profile-") as folder:
+        sink = Sink(SMTP_PORT, Path(folder))
+        try:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            send(limit)
+            profiler.disable()
+        finally:
+            sink.stop()
+    print(f"\nProfile of sending {limit:,} more (cProfile, the 25 largest by own time, then by cumulative):")
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
+
+
 def row(step: str, count: int, seconds: float, queries: int | str, verdict: str = "") -> None:
     rate = f"{count / seconds:,.0f}/s" if seconds else "-"
     print(f"{step:<34} {count:>9,} {seconds:>9.2f} {rate:>11} {queries!s:>9} {peak_rss_mib():>9.0f}  {verdict}")
@@ -206,6 +287,11 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=100_000, help="how many to fan the alert out to")
     parser.add_argument("--send", type=int, default=None, help="send only the first N deliveries (default: all)")
     parser.add_argument("--workers", type=int, default=1, help="sending processes side by side (default 1)")
+    parser.add_argument("--compare", default=None, metavar="REVISION",
+                        help="after the timed send, send with the code at REVISION and the current code alternately")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --compare (default 3)")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="after the timed send, profile the sending of N more deliveries (cProfile)")
     args = parser.parse_args()
     to_send = args.subscribers if args.send is None else min(args.send, args.subscribers)
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
@@ -250,13 +336,17 @@ def main() -> None:
             while sink.accepted() < totals["sent"] and time.monotonic() < deadline:
                 time.sleep(0.1)
             accepted = sink.accepted()
+            if args.compare:
+                compare(args.compare, args.rounds, to_send, sink)
             sink.stop()
             sink = None
         rate = totals["sent"] / seconds if seconds else 0
         label = "send (all" if to_send == args.subscribers else f"send (first {to_send:,}"
         label += f", {args.workers} processes)" if args.workers > 1 else ")"
-        row(label, totals["sent"], seconds, report["queries"], f"goal: >= 200/s: {'ok' if rate >= 200 else 'MISSED'}")
+        row(label, totals["sent"], seconds, report["queries"], f"goal: >= 300/s: {'ok' if rate >= 300 else 'MISSED'}")
 
+        if args.compare:
+            print("(the deliveries and the SMTP server's count below include the --compare rounds)")
         statuses = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
         print(f"\nSMTP server accepted {accepted:,} emails over {batches} connections "
               f"({totals['sent'] / max(batches, 1):.0f} per connection); outcomes {totals}; "
@@ -269,6 +359,8 @@ def main() -> None:
         print(f"Peak RSS of this process: {peak_rss_mib():.0f} MiB (ru_maxrss)")
         if args.workers > 1:
             print(f"Peak RSS of the largest sending process: {report['rss']:.0f} MiB")
+        if args.profile:
+            profile_send(args.profile)
         if accepted != totals["sent"]:
             sys.exit(f"the SMTP server accepted {accepted}, but {totals['sent']} were recorded as sent")
     finally:

@@ -380,7 +380,7 @@ CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["accept", "accept-language", "content-language", "cache-control",
                       "if-none-match", "if-modified-since"]  # fmt: skip
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-API-Cache"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-API-Cache", "X-Stale-Age"]
 CORS_PREFLIGHT_MAX_AGE = 24 * 60 * 60
 
 # --- Content-Security-Policy --------------------------------------------------------

@@ -11,6 +11,7 @@ participant.
 import difflib
 import re
 import unicodedata
+from functools import lru_cache
 
 _FOOTNOTES = re.compile(r"(?:[\s,]*(?:\d+|\[\d+\]|\(\d+\)|[*†‡]+))+$")
 _TRAILING_THE = re.compile(r"\s*\(\s*the\s*\)$")
@@ -23,14 +24,17 @@ def strip_footnotes(name: str) -> str:
     return _FOOTNOTES.sub("", name.strip())
 
 
+@lru_cache(maxsize=1024)  # an index computes each name's key twice in a row; a file repeats names
 def name_key(name: str) -> str:
     """Return the comparison key of a participant name.
 
     Case, accents, punctuation, footnote numbers, a trailing "(The)" and "St." for
     "Saint" make no difference to the key.
     """
-    text = unicodedata.normalize("NFKD", strip_footnotes(name))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = strip_footnotes(name)
+    if not text.isascii():  # ASCII has no accents to take off: most names, and much faster
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold().replace("’", "'").replace("'", "")
     text = _TRAILING_THE.sub("", text)
     text = _ST.sub("saint", text)

@@ -13,23 +13,55 @@ within a second. A cache that fails is a miss (tracker.safe_cache), never an err
 
 A page is keyed by its path and the query parameters its view declares, made canonical
 (``cached_page``); the API by the parameters its schema declares (tracker.api.caching).
+
+Single flight (``ResponseStore.obtain``): after a write, a crowd asking for one response
+computes it once. The first request to miss claims the build of (key, data version): in
+this process by a lock that its threads share, across processes by a claim in the shared
+cache (SET NX PX on Redis, expiring after LOCK_SECONDS so that a builder that crashed
+blocks nobody for long; ``cache.add`` on the database cache). The others, the losers:
+
+- serve the response stored for the previous version, marked ``stale`` with its age (the
+  seconds since the write that superseded it), if and only if (the staleness rule)
+  (1) another request holds the claim to build the current version V,
+  (2) the stored response's version P is the one V replaced, with no write between them
+      (tracker.dataversion.follows), so P stopped being current at V's write time W, and
+  (3) now - W < STALE_SECONDS (1 s), now on this host's clock, W as the database keeps it;
+- otherwise wait for the builder, polling the store, at most WAIT_SECONDS, then compute
+  the response themselves (a builder that failed, or stored nothing, delays them no more:
+  they stop waiting once its claim is gone).
+
+A process reads the data version at most a second late (tracker.dataversion), serving P
+as current meanwhile; with the rule above, a response served at time t was current at
+some moment of [t - 1 s, t]: no process serves a version older than a second after the
+write. A process that finds a response stored for a version newer than the one it knows
+reads the version again at once, rather than computing the old one again.
+``PAGE_SINGLE_FLIGHT=false`` (the environment, or a setting) turns single flight off:
+every miss computes, as before; for the benchmark (bench/burst_bench.py) only.
 """
 
 import hashlib
+import os
 import threading
+import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 
-from tracker import safe_cache
+from tracker import dataversion, safe_cache
 from tracker.dataversion import current_version, forget_version  # noqa: F401  (the pages' and API's reads)
 from tracker.timetravel import EARLIEST, LATEST
 
 PAGE_TIMEOUT = 60 * 60
+STALE_SECONDS = 1.0  # a previous version is served, marked stale, at most this long after the write
+LOCK_SECONDS = 5.0  # a build's claim expires by itself after this: a crashed builder blocks no longer
+WAIT_SECONDS = 5.0  # a loser waits at most this long for the builder, then computes itself
+POLL_SECONDS = 0.02  # how often a waiting loser looks for the built response
 # Treaties are UN treaties for now; their calendar is New York's.
 CALENDAR = ZoneInfo("America/New_York")
 
@@ -41,6 +73,28 @@ def today() -> str:
 
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def single_flight_on() -> bool:
+    """Whether a crowd's misses share one build (off only for bench/burst_bench.py's "before")."""
+    value = getattr(settings, "PAGE_SINGLE_FLIGHT", os.environ.get("PAGE_SINGLE_FLIGHT", "true"))
+    return str(value).strip().lower() not in ("false", "0", "no", "off")
+
+
+@dataclass
+class Served:
+    """What ``ResponseStore.obtain`` answers: ``state`` "hit", "stale" or "miss"; the body
+    and its content type, and the data version it was rendered from (stored responses);
+    the view's ``response`` (a miss), and whether it was ``stored``; ``age``: for a stale
+    one, the seconds since the write that superseded it."""
+
+    state: str
+    version: str
+    body: bytes = b""
+    content_type: str = ""
+    response: object = None
+    stored: bool = False
+    age: float = 0.0
 
 
 class ResponseStore:
@@ -55,6 +109,7 @@ class ResponseStore:
         self._entries: OrderedDict[str, tuple[str, bytes, str]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
+        self._flights: dict[str, threading.Event] = {}  # builds under way in this process
 
     def key(self, text: str, day: str | None = None) -> str:
         """The key of a response, from what tells it apart (its URL and such) and the day
@@ -64,16 +119,113 @@ class ResponseStore:
     def get(self, key: str, version: str) -> tuple[bytes, str] | None:
         """The response stored under ``key`` if rendered from ``version``: from memory, else
         from the shared cache."""
+        entry = self.entry(key, version)
+        return (entry[1], entry[2]) if entry is not None and entry[0] == version else None
+
+    def entry(self, key: str, version: str) -> tuple[str, bytes, str] | None:
+        """(version, body, content type) stored under ``key``: from memory if rendered from
+        ``version``, else whatever the shared cache holds (of any version), or None."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None and entry[0] == version:
                 self._entries.move_to_end(key)
-                return entry[1], entry[2]
+                return entry
         entry = safe_cache.get(key)
-        if entry is None or entry[0] != version:
+        if entry is not None and entry[0] == version:
+            self._remember(key, entry)
+        return entry
+
+    def obtain(self, key: str, version: str, build) -> Served:
+        """The response under ``key`` for ``version``: stored, or built once for a crowd
+        (see the module's docstring). ``build()`` runs the view: it returns the response
+        and whether it may be stored (a 200 of a storable kind)."""
+        entry = self.entry(key, version)
+        if entry is not None and entry[0] != version and dataversion.is_newer(entry[0], version):
+            version = dataversion.refreshed_version()  # another process saw a write this one has not yet
+        if found := self._found_in(entry, version):
+            return found
+        if not single_flight_on():
+            return self._build(key, version, build)
+        return self._single_flight(key, version, entry, build)
+
+    @staticmethod
+    def flight(key: str, version: str) -> str:
+        """The shared cache's key of the claim to build ``key`` for ``version`` (its own
+        prefix: a claim is not a stored response)."""
+        return f"tracker:flight:{digest(f'{key}|{version}')}"
+
+    def _single_flight(self, key: str, version: str, entry, build) -> Served:
+        """Build if this request wins the claim on (key, version); else the loser's answer."""
+        claim = self.flight(key, version)
+        event, leader = self._join(claim)
+        try:
+            if leader and (token := safe_cache.claim(claim, LOCK_SECONDS)) is not False:
+                try:
+                    # A builder that finished since this request looked has just released the claim.
+                    return self._found(key, version) or self._build(key, version, build)
+                finally:
+                    if token:  # None: the cache failed, nothing to release
+                        safe_cache.release(claim, token)
+            return self._stale(entry, version) or self._await(key, version, build, claim, event, leader)
+        finally:
+            if leader:
+                self._leave(claim, event)
+
+    def _join(self, claim: str) -> tuple[threading.Event, bool]:
+        """This process's flight for ``claim``: its event, and whether this thread leads it."""
+        with self._lock:
+            event = self._flights.get(claim)
+            if event is not None:
+                return event, False
+            event = self._flights[claim] = threading.Event()
+            return event, True
+
+    def _leave(self, claim: str, event: threading.Event) -> None:
+        with self._lock:
+            self._flights.pop(claim, None)
+        event.set()  # this process's other threads look in the store now
+
+    @staticmethod
+    def _stale(entry, version: str) -> Served | None:
+        """The stored previous version, if the staleness rule lets a loser serve it: it is
+        the version the current one replaced, and that write was less than a second ago."""
+        if entry is None or not dataversion.follows(version, entry[0]):
             return None
-        self._remember(key, entry)
-        return entry[1], entry[2]
+        age = time.time() - dataversion.changed_at_exactly(version)
+        if age >= STALE_SECONDS:
+            return None
+        return Served("stale", entry[0], entry[1], entry[2], age=max(0.0, age))
+
+    def _await(self, key, version, build, claim: str, event: threading.Event, leader: bool) -> Served:
+        """Wait for the build, then compute here if it did not come: a thread of this process
+        waits for its leader (who leaves the response in memory); the leader, a loser across
+        processes, polls the shared cache while the builder's claim lasts (WAIT_SECONDS at most)."""
+        if not leader:
+            event.wait(WAIT_SECONDS)
+            return self._found(key, version) or self._build(key, version, build)
+        for _ in range(max(1, round(WAIT_SECONDS / POLL_SECONDS))):  # counted: no clock to trust
+            time.sleep(POLL_SECONDS)
+            if found := self._found(key, version):
+                return found
+            if safe_cache.held(claim) is not True:
+                break  # the builder finished without storing, or crashed and its claim expired
+        return self._found(key, version) or self._build(key, version, build)
+
+    def _found(self, key: str, version: str) -> Served | None:
+        """A hit if a response for ``version`` is stored under ``key`` now."""
+        return self._found_in(self.entry(key, version), version)
+
+    @staticmethod
+    def _found_in(entry, version: str) -> Served | None:
+        return Served("hit", version, entry[1], entry[2]) if entry is not None and entry[0] == version else None
+
+    def _build(self, key: str, version: str, build) -> Served:
+        """Run the view; store its response if it may be."""
+        response, storable = build()
+        if not storable:
+            return Served("miss", version, response=response)
+        self.put(key, version, response.content, response["Content-Type"])
+        return Served("miss", version, response.content, response["Content-Type"], response, stored=True)
 
     def put(self, key: str, version: str, body: bytes, content_type: str) -> None:
         entry = (version, body, content_type)
@@ -173,18 +325,30 @@ def cached_page(view=None, /, **params):
         query, storable = canonical_query(request.GET, params)
         request.GET = query
         request.META["QUERY_STRING"] = query.urlencode()
-        key, version = pages.key(request.get_full_path()), current_version()
-        hit = pages.get(key, version) if storable else None
-        if hit is not None:
-            response = HttpResponse(hit[0], content_type=hit[1])
-            response["X-Page-Cache"] = "hit"
-            return response
-        response = view(request, *args, **kwargs)
-        if storable and response.status_code == 200 and not getattr(response, "streaming", False):
-            if hasattr(response, "render"):
+        if not storable:
+            return view(request, *args, **kwargs)
+
+        def build():
+            response = view(request, *args, **kwargs)
+            keep = response.status_code == 200 and not getattr(response, "streaming", False)
+            if keep and hasattr(response, "render"):
                 response.render()
-            pages.put(key, version, response.content, response["Content-Type"])
-            response["X-Page-Cache"] = "miss"
-        return response
+            return response, keep
+
+        served = pages.obtain(pages.key(request.get_full_path()), current_version(), build)
+        return page_response(served)
 
     return wrapper
+
+
+def page_response(served: Served):
+    """The response for what the store served, its X-Page-Cache header saying how."""
+    if served.state == "miss":
+        if served.stored:
+            served.response["X-Page-Cache"] = "miss"
+        return served.response
+    response = HttpResponse(served.body, content_type=served.content_type)
+    response["X-Page-Cache"] = served.state
+    if served.state == "stale":
+        response["X-Stale-Age"] = f"{served.age:.3f}"  # seconds since the write it predates
+    return response

@@ -651,7 +651,10 @@ def participant_status(status: Status, participant: str, signed: bool, deposited
     ``deposited`` means an instrument (or a definitive signature) in effect on that date:
     ``participant in status.with_instrument``; ``signed``, ``participant in status.signed``.
     """
-    if participant in status.in_force_for:
+    # Its own date, not ``in_force_for``: that builds a dict of every participant, once
+    # for each of them when a table asks for all.
+    in_force_on = status.entry_into_force_for.get(participant)
+    if in_force_on is not None and in_force_on <= status.as_of:
         return ParticipantStatus.IN_FORCE
     if deposited:
         return ParticipantStatus.DEPOSITED

@@ -38,22 +38,25 @@ STATUS_KEYS = (
 )
 
 
+# The columns of an action that the rules engine reads (``action_record``).
+ACTION_COLUMNS = ("participant__slug", "kind", "date", "participant__kind", "withdrawn_on", "date_precision")
+
+
+def action_record(slug, kind, day, participant_kind, withdrawn_on, precision) -> rules.ActionRecord:
+    """One row of ``ACTION_COLUMNS`` as the rules engine's record."""
+    return rules.ActionRecord(
+        participant=slug,
+        kind=rules.ActionKind(kind),
+        on=day,
+        is_reio=participant_kind == Participant.Kind.REIO,
+        withdrawn_on=withdrawn_on,
+        on_or_before=precision == DatePrecision.ON_OR_BEFORE,
+    )
+
+
 def action_records(treaty: Treaty) -> list[rules.ActionRecord]:
     """All actions under ``treaty``, in one query, as plain records for the rules engine."""
-    rows = Action.objects.filter(treaty=treaty).values_list(
-        "participant__slug", "kind", "date", "participant__kind", "withdrawn_on", "date_precision"
-    )
-    return [
-        rules.ActionRecord(
-            participant=slug,
-            kind=rules.ActionKind(kind),
-            on=day,
-            is_reio=participant_kind == Participant.Kind.REIO,
-            withdrawn_on=withdrawn_on,
-            on_or_before=precision == DatePrecision.ON_OR_BEFORE,
-        )
-        for slug, kind, day, participant_kind, withdrawn_on, precision in rows
-    ]
+    return [action_record(*row) for row in Action.objects.filter(treaty=treaty).values_list(*ACTION_COLUMNS)]
 
 
 def treaty_status(treaty: Treaty, as_of: date | None = None) -> rules.Status:

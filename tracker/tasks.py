@@ -1,9 +1,13 @@
 """Celery tasks of the tracker. Each is a thin shell around a selector or service."""
 
-from celery import shared_task
+from datetime import timedelta
 
-from tracker import counters
+from celery import shared_task
+from django.utils import timezone
+
+from tracker import counters, overview
 from tracker.models import Treaty
+from tracker.pagecache import CALENDAR
 from tracker.selectors import cached_status_dict
 
 
@@ -14,6 +18,12 @@ def refresh_statuses() -> dict[str, dict]:
     Returns the statuses by slug, so a caller (or a test) can see what was computed.
     """
     statuses = {treaty.slug: cached_status_dict(treaty) for treaty in Treaty.objects.all()}
+    # The home page's table, for today and for tomorrow: its first visitor of a new day
+    # then finds every treaty's line computed (from today's records, which hold until the
+    # next write, and a write recomputes only its treaty's line).
+    today = timezone.localdate(timezone.now(), CALENDAR)
+    for day in (today, today + timedelta(days=1)):
+        overview.treaty_lines(day)
     counters.prune()  # rate-limit counts of windows gone by, kept in the database without Redis
     return statuses
 

@@ -10,9 +10,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from signatories.models import Participant, RegionalGroup
-from tracker import charts, tables, wording
+from tracker import charts, home_table, overview, tables, wording
 from tracker.models import Treaty
 from tracker.pagecache import CALENDAR, cached_page, choice, free_text, iso_date
 from tracker.selectors import (
@@ -21,6 +22,7 @@ from tracker.selectors import (
     participant_history,
     reported_differences,
     status_dict,
+    treaty_status,
 )
 from tracker.snapshots import snapshot
 from tracker.sync.selectors import sync_state
@@ -39,6 +41,7 @@ def headline(treaty: Treaty, as_of) -> dict:
     return {
         "treaty": treaty,
         "snap": snap,
+        "entry_into_force_on": snap.status.entry_into_force_on,
         "status": status_dict(treaty, snap.status),
         "differences": reported_differences(treaty, snap.status),
         "dates": entry_into_force_dates(treaty, snap.status),
@@ -84,16 +87,41 @@ TABLE_PARAMS = {
 
 @cached_page(as_of=iso_date)
 def home(request):
-    """Every tracked treaty at a glance, the Hanoi Convention first."""
-    treaties = sorted(Treaty.objects.all(), key=lambda t: (t.slug != "hanoi-convention", t.short_title))
-    today = treaties[0].local_date() if treaties else None
-    as_of = parse_as_of(request.GET.get("as_of"), today) if today else None
+    """The featured treaty's headline, then every tracked treaty in one table.
+
+    The table's statuses are computed together (tracker.overview: a fixed number of
+    queries, however many treaties the depositary import brought); only the featured
+    treaty has the full headline, with the sources' other figures and the last read of the
+    depositary.
+    """
+    as_of = parse_as_of(request.GET.get("as_of"), timezone.localdate(timezone.now(), CALENDAR))
+    lines = overview.treaty_lines(as_of.day)
+    featured = lines[0].treaty if lines and lines[0].treaty.slug == FEATURED else None
     context = {
-        "cards": [headline(treaty, as_of) for treaty in treaties],
+        "featured": featured_card(featured, as_of.day) if featured else None,
+        "lines": lines,
+        "table_rows": mark_safe(home_table.rows(lines, as_of.query)),  # every text escaped there
         "as_of": as_of,
         "last_changed": last_changed(),
     }
     return render(request, "tracker/home.html", context)
+
+
+# The treaty the tracker began with, shown first and in full on the home page.
+FEATURED = "hanoi-convention"
+
+
+def featured_card(treaty: Treaty, day) -> dict:
+    """The headline of the featured treaty: its full status, not the list's summary."""
+    status = treaty_status(treaty, day)
+    return {
+        "treaty": treaty,
+        "status": status_dict(treaty, status),
+        "entry_into_force_on": status.entry_into_force_on,
+        "differences": reported_differences(treaty, status),
+        "dates": entry_into_force_dates(treaty, status),
+        "sync": sync_state(treaty),
+    }
 
 
 @cached_page(as_of=iso_date, **TABLE_PARAMS)

@@ -12,7 +12,11 @@ tracker.pagecache's two-level store under the same key, so that:
 - a request for one served before is answered from memory or Redis (``X-API-Cache: hit``)
   and only counted by the throttle;
 - anything else runs its view (``X-API-Cache: miss``), and a 200 is stored. A 404 or 400
-  is never stored, so never answered 304.
+  is never stored, so never answered 304. An anonymous GET that may be served from the
+  store is built once for a crowd (tracker.pagecache's single flight): the others wait for
+  it, or are served the previous version for at most a second after the write
+  (``X-API-Cache: stale``, ``X-Stale-Age`` the seconds since that write, and that
+  version's own ETag and Last-Modified, so that a client never keeps it as the new one).
 
 A response is keyed by the query parameters that the OpenAPI schema declares for its
 path and method (``DeclaredParameters``), sorted by name, with dates, booleans and
@@ -173,10 +177,15 @@ class Validators:
             request.META["QUERY_STRING"] = query.urlencode()
         self.plain = accept in PLAIN_ACCEPT and self.declared
         self.key = responses.key(f"{request.build_absolute_uri()}|{'json' if self.plain else accept}", day)
-        self.etag = f'"{digest(f"{self.version}|{self.key}")}"'
         # A new day changes the countdowns even when no record changed.
-        midnight = datetime.combine(date.fromisoformat(day), time.min, tzinfo=CALENDAR).timestamp()
-        self.last_modified = max(data_changed_at(self.version), int(midnight))
+        self.midnight = int(datetime.combine(date.fromisoformat(day), time.min, tzinfo=CALENDAR).timestamp())
+        self.use(self.version)
+
+    def use(self, version: str) -> None:
+        """The validators of the response rendered from ``version`` (a stale one has its own)."""
+        self.version = version
+        self.etag = f'"{digest(f"{version}|{self.key}")}"'
+        self.last_modified = max(data_changed_at(version), self.midnight)
 
     def stamp(self, response):
         response["ETag"] = self.etag
@@ -205,7 +214,8 @@ class APICacheMiddleware:
             return (anonymous and self.throttled(request)) or self.get_response(request)
         validators = Validators(request)
         stored = None
-        if validators.plain and reads_store(request, anonymous):
+        reads = validators.plain and reads_store(request, anonymous)
+        if reads:
             stored = responses.get(validators.key, validators.version)
         if stored is not None:
             hit = validators.stamp(HttpResponse(stored[0], content_type=stored[1]))
@@ -216,11 +226,38 @@ class APICacheMiddleware:
             return refused
         if stored is not None:
             return hit
+        if reads and request.method == "GET":
+            return self.obtained(request, validators)
         return self.computed(request, validators)
+
+    def obtained(self, request, validators):
+        """The response from the store's single flight: built here, waited for, or stale."""
+
+        def build():
+            response = self.get_response(request)
+            return response, keeps(request, validators, response)
+
+        served = responses.obtain(validators.key, validators.version, build)
+        validators.use(served.version)  # a stale response's, or a version read again
+        if served.state == "miss":
+            return self.finished(request, validators, served.response, served.stored)
+        response = validators.stamp(HttpResponse(served.body, content_type=served.content_type))
+        response["X-API-Cache"] = served.state
+        if served.state == "stale":
+            response["X-Stale-Age"] = f"{served.age:.3f}"  # seconds since the write it predates
+        return validators.answer(request, response)
 
     def computed(self, request, validators):
         """The view's response; a 200 gets its validators, is stored, and may become a 304."""
         response = self.get_response(request)
+        stored = keeps(request, validators, response)
+        if stored:
+            responses.put(validators.key, validators.version, response.content, response["Content-Type"])
+        return self.finished(request, validators, response, stored)
+
+    @staticmethod
+    def finished(request, validators, response, stored: bool):
+        """A computed response with its validators (a 200), and ``X-API-Cache: miss`` if stored."""
         if response.status_code != 200:
             return response
         if getattr(request, "_csp_nonce", None) is not None:
@@ -229,8 +266,7 @@ class APICacheMiddleware:
             response["Cache-Control"] = "no-store"
             return response
         validators.stamp(response)
-        if request.method == "GET" and validators.plain and storable(response):
-            responses.put(validators.key, validators.version, response.content, response["Content-Type"])
+        if stored:
             response["X-API-Cache"] = "miss"
         return validators.answer(request, response)
 
@@ -250,6 +286,14 @@ class APICacheMiddleware:
 def reads_store(request, anonymous: bool) -> bool:
     """Whether a stored response may answer: anonymous, and not asked to compute afresh."""
     return anonymous and "no-cache" not in request.headers.get("Cache-Control", "").lower()
+
+
+def keeps(request, validators, response) -> bool:
+    """Whether a computed response is stored: a GET's 200 of a storable kind, asked plainly,
+    without the docs' per-request CSP nonce."""
+    if response.status_code != 200 or getattr(request, "_csp_nonce", None) is not None:
+        return False
+    return request.method == "GET" and validators.plain and storable(response)
 
 
 def storable(response) -> bool:
