@@ -231,10 +231,10 @@ class ActionChecker:
 
     def problems(self, action: PlannedAction) -> list[str]:
         messages = []
-        for field in self.FIELDS:
-            value = getattr(action, field.attname)
-            if not (field.blank and value in field.empty_values):  # as Model.clean_fields skips them
-                messages += self.field_messages(field, value)
+        for model_field in self.FIELDS:
+            value = getattr(action, model_field.attname)
+            if not (model_field.blank and value in model_field.empty_values):  # as Model.clean_fields skips them
+                messages += self.field_messages(model_field, value)
         if not self.depositary:
             messages += self.clean_messages(action)
         if action.withdrawn_on and action.date and action.withdrawn_on < action.date:
