@@ -4,6 +4,7 @@
 number of participants and actions, and computes the status from the same rows.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -91,9 +92,29 @@ class ParticipantRow:
     def sources(self) -> list[Source]:
         seen: dict[int, Source] = {}
         for action in self.actions:
-            for source in action.sources.all():
+            for source in cited_by(action):
                 seen.setdefault(source.pk, source)
         return list(seen.values())
+
+
+def cited_by(action: Action) -> list[Source]:
+    """The sources of an action of a snapshot (``cite_sources``), else from the database."""
+    cited = getattr(action, "cited", None)
+    return cited if cited is not None else list(action.sources.all())
+
+
+def cite_sources(treaty: Treaty, actions: list[Action]) -> None:
+    """Give each of ``actions`` its sources as ``cited``, in Source's order, in one query.
+
+    Rather than prefetch_related: each ``action.sources.all()`` of a prefetch clones a
+    queryset, and a treaty's table asked for it several times a row, a quarter of a
+    200-row page's time."""
+    links = Action.sources.through.objects.filter(action__treaty=treaty).select_related("source")
+    by_action: dict[int, list[Source]] = defaultdict(list)
+    for link in links.order_by(*(f"source__{name}" for name in Source._meta.ordering), "source_id"):
+        by_action[link.action_id].append(link.source)
+    for action in actions:
+        action.cited = by_action.get(action.pk, [])
 
 
 @dataclass
@@ -120,9 +141,8 @@ def is_involved(row: ParticipantRow) -> bool:
 def snapshot(treaty: Treaty, as_of: date) -> Snapshot:
     """Everything the pages show about ``treaty`` on ``as_of``, in a fixed number of queries."""
     participants = list(Participant.objects.order_by("name").prefetch_related("aliases"))
-    actions = list(
-        Action.objects.filter(treaty=treaty).select_related("participant").prefetch_related("sources")
-    )
+    actions = list(Action.objects.filter(treaty=treaty).select_related("participant"))
+    cite_sources(treaty, actions)
     records = [record_of(action) for action in actions]
     # The rule with the facts of other rows (a protocol's convention, required participants),
     # and the depositary's stated date standing for the date of entry into force, as
