@@ -32,6 +32,8 @@ from tracker.selectors import with_stated_date
 logger = logging.getLogger(__name__)
 
 LINE_TIMEOUT = 2 * 24 * 60 * 60
+# The treaty the tracker began with: listed first, and shown in full on the home page.
+FEATURED = "hanoi-convention"
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def treaty_lines(day: date) -> list[TreatyLine]:
         summaries |= {pk: found[keys[pk]] for pk in layer if pk not in computed} | computed
     return [
         TreatyLine(treaty, summaries[treaty.pk], wording.treaty_rule_words(treaty))
-        for treaty in sorted(treaties.values(), key=lambda t: (t.slug != "hanoi-convention", t.short_title))
+        for treaty in sorted(treaties.values(), key=lambda t: (t.slug != FEATURED, t.short_title))
     ]
 
 

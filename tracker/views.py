@@ -96,7 +96,7 @@ def home(request):
     """
     as_of = parse_as_of(request.GET.get("as_of"), timezone.localdate(timezone.now(), CALENDAR))
     lines = overview.treaty_lines(as_of.day)
-    featured = lines[0].treaty if lines and lines[0].treaty.slug == FEATURED else None
+    featured = lines[0].treaty if lines and lines[0].treaty.slug == overview.FEATURED else None
     context = {
         "featured": featured_card(featured, as_of.day) if featured else None,
         "lines": lines,
@@ -105,10 +105,6 @@ def home(request):
         "last_changed": last_changed(),
     }
     return render(request, "tracker/home.html", context)
-
-
-# The treaty the tracker began with, shown first and in full on the home page.
-FEATURED = "hanoi-convention"
 
 
 def featured_card(treaty: Treaty, day) -> dict:
