@@ -45,11 +45,15 @@ class ParticipantIndex:
         """The participants' names closest to an unknown ``name``."""
         return closest_names(name, self._display)
 
+    def hint(self, name: str) -> str:
+        """The sentence naming the participants nearest an unknown ``name``, ready to follow
+        an error (' Did you mean …?'), or "" when none is near."""
+        suggestions = self.suggest(name)
+        return f" Did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+
     def unknown_message(self, name: str) -> str:
         """The error for a name that matches no participant, with a suggestion if one is near."""
-        suggestions = self.suggest(name)
-        hint = f" Did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        return f"Unknown participant {name!r}.{hint}"
+        return f"Unknown participant {name!r}.{self.hint(name)}"
 
 
 def participant_key_filter(key: str):
@@ -74,8 +78,7 @@ def find_participant_by_key(key: str) -> tuple[Participant | None, str]:
         return found, ""
     if "\x00" in key:
         return None, ""
-    suggestions = ParticipantIndex().suggest(key)
-    return None, f" Did you mean {' or '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+    return None, ParticipantIndex().hint(key)
 
 
 # The fields of a participant as the API lists them, in order (ParticipantSerializer's):

@@ -16,20 +16,16 @@ seconds. Here:
 """
 
 import hashlib
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.core.cache import cache
 from django.db.models import Max
 
 from signatories.models import Action, Participant
-from tracker import rules, wording
+from tracker import rules, safe_cache, wording
 from tracker.models import DatePrecision, Treaty
 from tracker.selectors import with_stated_date
-
-logger = logging.getLogger(__name__)
 
 LINE_TIMEOUT = 2 * 24 * 60 * 60
 # The treaty the tracker began with: listed first, and shown in full on the home page.
@@ -94,10 +90,10 @@ def treaty_lines(day: date) -> list[TreatyLine]:
     for layer in layers(treaties):
         rules_of = {pk: rule_of(treaties[pk], summaries, requires) for pk in layer}
         keys = {pk: line_key(treaties[pk], day, rules_of[pk], changes.get(pk)) for pk in layer}
-        found = cache_get_many(list(keys.values()))
+        found = safe_cache.get_many(list(keys.values()))
         missing = [pk for pk in layer if keys[pk] not in found]
         computed = compute(missing, {pk: rules_of[pk] for pk in missing}, treaties, day) if missing else {}
-        cache_set_many({keys[pk]: summary for pk, summary in computed.items()})
+        safe_cache.set_many({keys[pk]: summary for pk, summary in computed.items()}, timeout=LINE_TIMEOUT)
         summaries |= {pk: found[keys[pk]] for pk in layer if pk not in computed} | computed
     return [
         TreatyLine(treaty, summaries[treaty.pk], wording.treaty_rule_words(treaty))
@@ -187,21 +183,3 @@ def required_keys(treaties):
         return frozenset(ids.get(code, f"missing:{code}") for code in treaty.required_codes)
 
     return keys
-
-
-def cache_get_many(keys: list[str]) -> dict:
-    """The cached summaries; none when the cache fails (a miss, never an error)."""
-    try:
-        return cache.get_many(keys) if keys else {}
-    except Exception:
-        logger.warning("the cache failed; the treaties' summaries are computed", exc_info=True)
-        return {}
-
-
-def cache_set_many(values: dict) -> None:
-    try:
-        if values:
-            cache.set_many(values, timeout=LINE_TIMEOUT)
-    except Exception:
-        logger.warning("the cache failed; the treaties' summaries are not kept", exc_info=True)
-

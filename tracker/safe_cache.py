@@ -51,6 +51,22 @@ def delete(key: str) -> None:
         logger.warning("cache delete of %s failed", key, exc_info=True)
 
 
+def get_many(keys: list[str]) -> dict:
+    """``cache.get_many``: the keys found; none when the cache fails."""
+    try:
+        return cache.get_many(keys) if keys else {}
+    except Exception:
+        logger.warning("cache read of %d keys failed; computing afresh", len(keys), exc_info=True)
+        return {}
+
+
+def set_many(values: dict, timeout: int | None) -> None:
+    try:
+        if values:
+            cache.set_many(values, timeout)
+    except Exception:
+        logger.warning("cache write of %d keys failed; not kept", len(values), exc_info=True)
+
 
 # Deletes the key only if it still holds this claimant's token: a builder that outlived its
 # claim must not release the next builder's.
