@@ -20,6 +20,12 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core, which the browser tests inject into Chromium to check accessibility; only the
+# tests need Node.js.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(BIN)/.installed
 
 migrate: install
@@ -42,7 +48,7 @@ run: seed
 		SITE_URL="$${SITE_URL:-http://$${HOST:-127.0.0.1}:$(PORT)}" \
 		$(BIN)/honcho start --port $(PORT) -f Procfile
 
-test: install
+test: install node_modules/.installed
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 clean:

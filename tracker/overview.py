@@ -8,11 +8,14 @@ seconds. Here:
 - the records are read once for all treaties (treaties, actions, required participants,
   regional organizations), and the rules engine computes each status from memory with the
   same functions, so that a treaty's line says what its page says;
-- each treaty's summary is kept in the cache under its day and a fingerprint of what it is
-  computed from: its rule, its stated date, its convention's date, and the last change of
-  its actions in their audit history (every write of an action leaves a row there, deletes
-  included). A write to one treaty, or a new day, recomputes only the treaties it changed:
-  after a write, one treaty's actions are read, not 130,000.
+- each treaty's summary is kept in the cache under a fingerprint of what it is computed
+  from: its rule, its stated date, its convention's date, and the last change of its
+  actions in their audit history (every write of an action leaves a row there, deletes
+  included). A write to one treaty recomputes only that treaty: one treaty's actions are
+  read, not 130,000;
+- a summary is kept with the days it holds for (rules.unchanged_span): a status changes only
+  on a day something is dated, so a new day recomputes only the treaties for which
+  something happens that day, not all of them.
 """
 
 import hashlib
@@ -89,12 +92,14 @@ def treaty_lines(day: date) -> list[TreatyLine]:
     # Conventions before their protocols: a protocol's rule holds its convention's date.
     for layer in layers(treaties):
         rules_of = {pk: rule_of(treaties[pk], summaries, requires) for pk in layer}
-        keys = {pk: line_key(treaties[pk], day, rules_of[pk], changes.get(pk)) for pk in layer}
+        keys = {pk: line_key(treaties[pk], rules_of[pk], changes.get(pk)) for pk in layer}
         found = safe_cache.get_many(list(keys.values()))
-        missing = [pk for pk in layer if keys[pk] not in found]
+        held = {pk: span.on(day) for pk in layer for span in found.get(keys[pk], ()) if span.holds(day)}
+        missing = [pk for pk in layer if pk not in held]
         computed = compute(missing, {pk: rules_of[pk] for pk in missing}, treaties, day) if missing else {}
-        safe_cache.set_many({keys[pk]: summary for pk, summary in computed.items()}, timeout=LINE_TIMEOUT)
-        summaries |= {pk: found[keys[pk]] for pk in layer if pk not in computed} | computed
+        kept = {keys[pk]: remember(span, found.get(keys[pk], ())) for pk, span in computed.items()}
+        safe_cache.set_many(kept, timeout=LINE_TIMEOUT)
+        summaries |= held | {pk: span.summary for pk, span in computed.items()}
     return [
         TreatyLine(treaty, summaries[treaty.pk], wording.treaty_rule_words(treaty))
         for treaty in sorted(treaties.values(), key=lambda t: (t.slug != FEATURED, t.short_title))
@@ -126,13 +131,13 @@ def rule_of(treaty: Treaty, summaries: dict[int, Summary], requires) -> rules.Tr
     return treaty.rule_with(subject_to_on=convention_on, requires=requires(treaty))
 
 
-def line_key(treaty: Treaty, day: date, rule, last_change) -> str:
-    """The cache key of a treaty's summary: the day and all it is computed from."""
+def line_key(treaty: Treaty, rule, last_change) -> str:
+    """The cache key of a treaty's summaries: all they are computed from but the day."""
     # The required participants sorted: a set's order may differ from one process to another.
     required = sorted(map(str, rule.requires)) if rule is not None else []
     plain = replace(rule, requires=frozenset()) if rule is not None else None
     basis = repr((plain, required, treaty.entry_into_force_stated_on, last_change))
-    return f"tracker:line:{treaty.pk}:{day.isoformat()}:{hashlib.blake2b(basis.encode(), digest_size=12).hexdigest()}"
+    return f"tracker:lines:{treaty.pk}:{hashlib.blake2b(basis.encode(), digest_size=12).hexdigest()}"
 
 
 def last_changes() -> dict[int, int]:
@@ -141,13 +146,43 @@ def last_changes() -> dict[int, int]:
     return {row["treaty_id"]: row["last"] for row in history}
 
 
-def compute(pks: list[int], rules_of: dict, treaties: dict[int, Treaty], day: date) -> dict[int, Summary]:
-    """The summaries of the treaties ``pks``, from their actions (one query)."""
+@dataclass(frozen=True)
+class Span:
+    """A summary and the days it holds for: from ``starts`` to the day before ``ends``
+    (None: until something new is recorded)."""
+
+    starts: date
+    ends: date | None
+    summary: Summary
+
+    def holds(self, day: date) -> bool:
+        return self.starts <= day and (self.ends is None or day < self.ends)
+
+    def on(self, day: date) -> Summary:
+        return replace(self.summary, as_of=day)
+
+
+# Spans kept per treaty: today's, and a few days that visitors look back (or ahead) to,
+# so that a page of another day does not push today's out.
+SPANS_KEPT = 4
+
+
+def remember(span: Span, spans) -> list[Span]:
+    """``span`` first, then up to SPANS_KEPT - 1 of the ``spans`` already kept."""
+    return [span, *[other for other in spans if not other.holds(span.summary.as_of)]][:SPANS_KEPT]
+
+
+def compute(pks: list[int], rules_of: dict, treaties: dict[int, Treaty], day: date) -> dict[int, Span]:
+    """The summaries of the treaties ``pks`` on ``day``, with the days each holds for, from
+    their actions (one query)."""
     actions = actions_by_treaty(pks)
-    return {
-        pk: Summary.of(with_stated_date(treaties[pk], rules.status_as_of(rules_of[pk], actions[pk], day)))
-        for pk in pks
-    }
+    spans = {}
+    for pk in pks:
+        stated = treaties[pk].entry_into_force_stated_on
+        status = with_stated_date(treaties[pk], rules.status_as_of(rules_of[pk], actions[pk], day))
+        starts, ends = rules.unchanged_span(actions[pk], status, also=[stated])
+        spans[pk] = Span(starts, ends, Summary.of(status))
+    return spans
 
 
 # The rules engine's kinds by their stored value: a dict look-up, where ActionKind(value)

@@ -610,6 +610,28 @@ def status_as_of(rule: TreatyRule | None, actions: Iterable[ActionRecord], as_of
     )
 
 
+def unchanged_span(
+    actions: Iterable[ActionRecord], status: Status, also: Iterable[date | None] = ()
+) -> tuple[date, date | None]:
+    """The days around ``status.as_of`` on which ``status_as_of`` gives the same status but
+    for ``as_of`` and what derives from it (``in_force``, the days left…): from the first
+    day to the day before the second, None when nothing is due to change.
+
+    A status changes only on a day an action is dated or withdrawn (records dated later are
+    left out until then), or on a participant's date of entry into force (``parties``).
+    Between two such days the instruments in effect are the same, and so are those dates.
+    ``also`` adds days the caller's own reading depends on (a stated date, say).
+    """
+    day = status.as_of
+    points = {action.on for action in actions}
+    points |= {action.withdrawn_on for action in actions if action.withdrawn_on is not None}
+    points |= set(status.entry_into_force_for.values())
+    points |= {point for point in also if point is not None}
+    starts = max((point for point in points if point <= day), default=date.min)
+    ends = min((point for point in points if point > day), default=None)
+    return starts, ends
+
+
 @dataclass(frozen=True)
 class TimelinePoint:
     """The counts at the end of a day on which something happened."""

@@ -116,6 +116,27 @@ def test_the_hourly_refresh_computes_today_s_and_tomorrow_s_lines_ahead_of_the_v
             lines = overview.treaty_lines(day)
         assert len(lines) == 4
         assert not [q for q in queries if 'FROM "signatories_action"' in q["sql"]], day
+
+
+def action_reads(queries) -> list[str]:
+    return [q["sql"] for q in queries if 'FROM "signatories_action"' in q["sql"]]
+
+
+def test_a_new_day_recomputes_only_the_treaties_for_which_something_is_dated_that_day(seeded, make_treaty):
+    treaties = made_up_treaties(make_treaty, 4, seeded)
+    newcomer = Participant.objects.get(iso_alpha3="ZWE")
+    record_action(treaty=treaties[3], participant=newcomer, kind=ActionKind.RATIFICATION, date=date(2026, 3, 3))
+    first = {line.treaty.slug: line.status for line in overview.treaty_lines(date(2026, 3, 1))}
     with CaptureQueriesContext(connection) as queries:
-        overview.treaty_lines(date(2026, 11, 24))  # not computed ahead: read and computed now
-    assert [q for q in queries if 'FROM "signatories_action"' in q["sql"]]
+        quiet = {line.treaty.slug: line.status for line in overview.treaty_lines(date(2026, 3, 2))}
+    assert action_reads(queries) == []  # nothing is dated on 2 March
+    assert quiet["hanoi-convention"].as_of == date(2026, 3, 2)
+    assert quiet["hanoi-convention"].days_until_signature_closes == first["hanoi-convention"].days_until_signature_closes - 1
+    with CaptureQueriesContext(connection) as queries:
+        busy = {line.treaty.slug: line.status for line in overview.treaty_lines(date(2026, 3, 3))}
+    [read] = action_reads(queries)
+    assert f"IN ({treaties[3].pk})" in read
+    assert busy[treaties[3].slug].instruments_counted == first[treaties[3].slug].instruments_counted + 1
+    for treaty in [*treaties, seeded]:
+        for day, lines in ((date(2026, 3, 2), quiet), (date(2026, 3, 3), busy)):
+            assert summary_of(lines[treaty.slug]) == summary_of(treaty_status(treaty, day))
