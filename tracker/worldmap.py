@@ -1,41 +1,50 @@
 """The world map of a treaty's participants, drawn on the server as one inline SVG.
 
-The countries come from world-atlas's ``countries-50m.json`` (see ``map_data/README.md``),
-TopoJSON whose feature ids are ISO 3166-1 numeric codes. It is decoded and projected with
-the Equal Earth projection once per process (``atlas``); a render then only joins the
-precomputed path strings with the rows' names and statuses, so a page pays a few
-milliseconds, not the decoding.
+Every State the UN counts (its 193 members and its two observer States), and the States
+in free association that make treaties (Cook Islands, Niue), is on the map and can be
+pointed at and reached with the keyboard: as its outline where that is big enough, as a
+marker at its place where it is not (Nauru, Monaco…), as good atlases do. Markers that
+would overlap are pushed apart, with a thin line back to their place.
 
-Coordinates are kept as integers in tenths of a pixel: rounding happens once, at
-projection, and the relative path commands are exact differences of rounded points, so
-no error accumulates along a coastline.
+The geometry is worked out once per process (``map_layout``): outlines, markers and the
+clip path that keeps neighbours from covering a marker. A render only joins those cached
+strings with each row's name, status and link, so a page pays about a millisecond.
 """
 
+import csv
+import dataclasses
 import functools
+import html
 import itertools
-import json
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from signatories.names import name_key
+from tracker.map_data.atlas import HERE, WIDTH, Outline, atlas, to_viewbox
 from tracker.rules import ParticipantStatus
 from tracker.wording import long_date, withdrawal_words
 
 # The standing of a participant whose instrument (or signature) was withdrawn and that has
 # none in effect (tracker.snapshots.WITHDRAWN; not imported, to keep the map free of the ORM).
 WITHDRAWN = "withdrawn"
+NO_DATA = "none"  # the class of a State that is no participant, and of the other lands
 
-DATA_FILE = Path(__file__).resolve().parent / "map_data" / "countries-50m.json"
-ANTARCTICA = "010"  # left out: its long coast weighs on every page and it is no participant
-MIN_SIZE = 2.5  # px: a shape under this on both sides can be neither seen nor pointed at
-# Tenths of a px a simplified coastline or border may stray from the 1:50m one. At this
-# scale the data has far more detail than pixels: this cuts the paths from 460 kB to 90 kB.
-TOLERANCE = 3
+STATES_FILE = HERE / "states.csv"
+PALETTE_FILE = Path(__file__).resolve().parent / "static" / "tracker" / "palette.css"
+# An outline narrower than this, or smaller in area, cannot be pointed at on a 1280 px
+# screen (the map is about 1120 px wide there: 1 unit is 0.58 px). Such a State is a marker.
+MIN_SIDE = 6  # viewBox units: 3.5 px
+MIN_AREA = 40  # square viewBox units: about 13 square px
+MARKER_RADIUS = 8  # viewBox units: a circle 9 px across at 1280 px
+MARKER_GAP = 3  # between two markers, so their outlines do not touch
+# Antarctica left out, no land is drawn south of 60°S: the map stops there, not at the pole.
+VIEW_HEIGHT = math.ceil(to_viewbox(0, -60)[1])
+HALO = 3  # the ring around a marker that neighbours leave bare, so it stands out
 
 STATUS_LABELS = {
     ParticipantStatus.NOT_SIGNED: "Not signed",
@@ -56,278 +65,184 @@ _DESC_PHRASES[WITHDRAWN] = "whose signature or instrument was withdrawn"
 STANDINGS = (*ParticipantStatus, WITHDRAWN)
 NO_DATA_LABEL = "Not a participant"
 
-# Equal Earth (Šavrič, Patterson & Jenny, 2018), on a unit sphere.
-_A1, _A2, _A3, _A4 = 1.340264, -0.081106, 0.000893, 0.003796
-_M = math.sqrt(3) / 2
 
-
-def equal_earth(lon: float, lat: float) -> tuple[float, float]:
-    """Project a longitude and latitude in degrees to Equal Earth x, y (y up, unit sphere)."""
-    theta = math.asin(_M * math.sin(math.radians(lat)))
-    t2 = theta * theta
-    t6 = t2 * t2 * t2
-    x = math.radians(lon) * math.cos(theta) / (_M * (_A1 + 3 * _A2 * t2 + t6 * (7 * _A3 + 9 * _A4 * t2)))
-    y = theta * (_A1 + _A2 * t2 + t6 * (_A3 + _A4 * t2))
-    return x, y
-
-
-WIDTH = 960
-_SCALE = WIDTH / (2 * equal_earth(180, 0)[0])
-_TOP = equal_earth(0, 90)[1] * _SCALE
-HEIGHT = math.ceil(2 * _TOP)  # the whole sphere: 960 × 468
-
-
-def to_viewbox(lon: float, lat: float) -> tuple[float, float]:
-    """Where a longitude and latitude in degrees fall in the map's viewBox (y down)."""
-    x, y = equal_earth(lon, lat)
-    return WIDTH / 2 + x * _SCALE, _TOP - y * _SCALE
-
-
-Point = tuple[int, int]  # in tenths of a viewBox unit
-Ring = list[Point]
+# Layout: computed once per process ----------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Shape:
-    """One country's outline, ready to draw: its path and the size of its largest part."""
+class State:
+    """A State the map names even when it is no participant (a line of ``states.csv``)."""
 
-    d: str
-    size: float  # px: the longer side of the bounding box of its largest part
-
-    @property
-    def visible(self) -> bool:
-        return self.size >= MIN_SIZE
-
-
-# Decoding ----------------------------------------------------------------------------
+    code: str  # ISO 3166-1 numeric
+    iso3: str
+    name: str
+    place: tuple[float, float] | None  # longitude and latitude, for a State not in the atlas
 
 
 @functools.cache
-def atlas() -> tuple[dict[str, Shape], tuple[Shape, ...]]:
-    """The countries by ISO numeric code, and the shapes with no code (Kosovo, Somaliland…).
+def states() -> dict[str, State]:
+    """The States of ``map_data/states.csv``, by ISO numeric code."""
+    with STATES_FILE.open(encoding="utf-8") as handle:
+        return {
+            line["iso_numeric"]: State(
+                code=line["iso_numeric"],
+                iso3=line["iso_alpha3"],
+                name=line["name"],
+                place=(float(line["lon"]), float(line["lat"])) if line["lon"] else None,
+            )
+            for line in csv.DictReader(handle)
+        }
 
-    Features sharing a code (Australia and its Ashmore and Cartier Islands) become one
-    shape. Decoded once per process.
+
+@dataclass(frozen=True)
+class Art:
+    """What the map draws for one country code: an outline, a marker, or both.
+
+    ``outline`` and ``marker`` are the attributes of the <path> and <circle> past their
+    class (cached strings); ``absent`` is the whole markup of a State that is no participant.
     """
-    topology = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    arcs = projected_arcs(topology)
-    coded: dict[str, list[list[Ring]]] = {}
-    uncoded: list[Shape] = []
-    for geometry in topology["objects"]["countries"]["geometries"]:
-        code = geometry.get("id")
-        if code == ANTARCTICA:
-            continue
-        polygons = decode_polygons(geometry, arcs)
-        if code:
-            coded.setdefault(code, []).extend(polygons)
-        elif polygons:
-            uncoded.append(make_shape(polygons))
-    move_crimea_to_ukraine(coded)
-    shapes = {code: make_shape(polygons) for code, polygons in coded.items() if polygons}
-    return shapes, tuple(uncoded)
+
+    code: str
+    name: str
+    key: str  # the name's sorting key: the keyboard goes through the map by name
+    iso3: str
+    outline: str
+    marker: str
+    state: bool
+    absent: str = ""
+
+    def draw(self, css_class: str, iso3: str) -> str:
+        if not self.marker:
+            return f'<path class="{css_class}" data-iso3="{iso3}" {self.outline}/>'
+        path = f'<path class="{css_class}" {self.outline}/>' if self.outline else ""
+        return f'{path}<circle class="{css_class}" data-iso3="{iso3}" {self.marker}/>'
 
 
-# Natural Earth draws boundaries as they are on the ground and puts Crimea in Russia's
-# shape. A tracker of UN treaties follows the UN: General Assembly resolution 68/262 (2014)
-# affirms Ukraine's territorial integrity within its internationally recognized borders.
-RUSSIA, UKRAINE = "643", "804"
-CRIMEA_BOX = ((32.2, 44.2), (36.8, 46.3))  # longitude and latitude of two opposite corners
+@dataclass(frozen=True)
+class Layout:
+    """The map's cached parts: the art by code, the background, the clip and leader lines."""
+
+    arts: dict[str, Art]
+    background: dict[str, str]  # the no-data path of each code that is not a State
+    uncoded: str  # the features without a code (Kosovo, Somaliland…), always in the background
+    defs: str  # the clip path that cuts a hole around each marker
+    leaders: str  # lines from a marker pushed aside back to its place
 
 
-def in_crimea(ring: Ring) -> bool:
-    corners = [to_viewbox(lon, lat) for lon in (32.2, 36.8) for lat in (44.2, 46.3)]
-    xs, ys = [round(x * 10) for x, _ in corners], [round(y * 10) for _, y in corners]
-    return all(min(xs) <= x <= max(xs) and min(ys) <= y <= max(ys) for x, y in ring)
+def pointable(outline: Outline) -> bool:
+    """Whether an outline is big enough to see and point at on a 1280 px screen."""
+    return min(outline.width, outline.height) >= MIN_SIDE and outline.area >= MIN_AREA
 
 
-def move_crimea_to_ukraine(coded: dict[str, list[list[Ring]]]) -> None:
-    """Move the polygons of Russia's shape that lie in Crimea to Ukraine's."""
-    crimea = [polygon for polygon in coded.get(RUSSIA, []) if in_crimea(polygon[0])]
-    if crimea:
-        coded[RUSSIA] = [polygon for polygon in coded[RUSSIA] if polygon not in crimea]
-        coded.setdefault(UKRAINE, []).extend(crimea)
-
-
-def lonlat_arcs(topology: dict) -> list[list[tuple[float, float]]]:
-    """Every arc of the topology as longitudes and latitudes.
-
-    Quantized arcs (with a ``transform``) are deltas from the previous position.
-    """
-    transform = topology.get("transform")
-    if not transform:
-        return [[(p[0], p[1]) for p in arc] for arc in topology["arcs"]]
-    (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-    arcs = []
-    for arc in topology["arcs"]:
-        x = y = 0
-        points = []
-        for dx, dy, *_ in arc:
-            x += dx
-            y += dy
-            points.append((x * sx + tx, y * sy + ty))
-        arcs.append(points)
-    return arcs
-
-
-def split_at_antimeridian(arc: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
-    """Cut an arc where it crosses the 180th meridian, ending and starting pieces on it.
-
-    Russia's and Fiji's coasts cross it: drawn as they are, they would run across the map.
-    """
-    lines = [[arc[0]]]
-    for (lon0, lat0), (lon1, lat1) in itertools.pairwise(arc):
-        if abs(lon1 - lon0) > 180:
-            edge = 180.0 if lon0 > 0 else -180.0
-            unwrapped = lon1 + 2 * edge  # lon1 seen from lon0's side of the meridian
-            t = (edge - lon0) / (unwrapped - lon0) if unwrapped != lon0 else 0.0
-            lat = lat0 + t * (lat1 - lat0)
-            lines[-1].append((edge, lat))
-            lines.append([(-edge, lat)])
-        lines[-1].append((lon1, lat1))
-    return lines
-
-
-def projected_arcs(topology: dict) -> list[Ring]:
-    """Every arc projected to tenths of a viewBox unit, simplified.
-
-    An arc that crosses the 180th meridian keeps a jump from one edge of the map to the
-    other, which ``stitch_rings`` cuts on.
-    """
-    result = []
-    for arc in lonlat_arcs(topology):
-        points: Ring = []
-        for line in split_at_antimeridian(arc) if arc else []:
-            projected = [to_viewbox(lon, lat) for lon, lat in line]
-            # Simplifying arcs, not rings, keeps a border shared by two countries identical
-            # in both, so no gap or overlap opens between them.
-            points += simplify([(round(x * 10), round(y * 10)) for x, y in projected], TOLERANCE)
-        result.append(points)
-    return result
-
-
-def simplify(points: Ring, tolerance: float) -> Ring:
-    """Douglas-Peucker: the points of a line that keep it within ``tolerance`` of the original.
-
-    The end points always stay, so arcs still meet. A closed line (a small island) keeps
-    at least a triangle rather than shrink to a sliver, so it still shows.
-    """
-    keep = {0, len(points) - 1}
-    stack = [(0, len(points) - 1)]
-    while stack:
-        first, last = stack.pop()
-        (ax, ay), (bx, by) = points[first], points[last]
-        dx, dy = bx - ax, by - ay
-        length2 = dx * dx + dy * dy
-        farthest, distance2 = 0, tolerance * tolerance
-        for i in range(first + 1, last):
-            px, py = points[i][0] - ax, points[i][1] - ay
-            # Squared distance to the chord, or to the point when the arc is closed.
-            d2 = (px * dy - py * dx) ** 2 / length2 if length2 else px * px + py * py
-            if d2 > distance2:
-                farthest, distance2 = i, d2
-        if farthest:
-            keep.add(farthest)
-            stack += [(first, farthest), (farthest, last)]
-    if len(keep) == 3 and points[0] == points[-1]:
-        keep.add(widest_corner(points, max(keep - {0, len(points) - 1})))
-    return [point for i, point in enumerate(points) if i in keep]
-
-
-def widest_corner(points: Ring, apex: int) -> int:
-    """The point that makes the largest triangle with the first point and ``apex``."""
-    (ax, ay), (bx, by) = points[0], points[apex]
-    return max(
-        range(len(points)),
-        key=lambda i: abs((points[i][0] - ax) * (by - ay) - (points[i][1] - ay) * (bx - ax)),
+@functools.cache
+def map_layout() -> Layout:
+    """Decide once which countries are outlines and which are markers, and where."""
+    outlines, uncoded = atlas()
+    named = states()
+    places = {}  # where each marker's State is, before the markers are pushed apart
+    for code, state in named.items():
+        outline = outlines.get(code)
+        if outline is None or not pointable(outline):
+            places[code] = outline.centre if outline is not None else to_viewbox(*state.place)
+    markers = spread(places)
+    arts = {}
+    for code in sorted(named.keys() | outlines.keys()):
+        outline = outlines.get(code)
+        if code in markers or (outline is not None and pointable(outline)):
+            arts[code] = make_art(code, outline, named.get(code), markers.get(code))
+        # else a territory too small to point at: in the background only
+    background = {code: no_data_path(o) for code, o in outlines.items() if code not in named and o.d}
+    return Layout(
+        arts=arts,
+        background=background,
+        uncoded="".join(no_data_path(outline) for outline in uncoded if outline.d),
+        defs=holes_clip(markers),
+        leaders=leader_lines(places, markers),
     )
 
 
-def decode_polygons(geometry: dict, arcs: list[Ring]) -> list[list[Ring]]:
-    """A Polygon or MultiPolygon as a list of polygons, each a list of rings (outer first)."""
-    kind = geometry.get("type")
-    if kind == "Polygon":
-        polygons = [geometry["arcs"]]
-    elif kind == "MultiPolygon":
-        polygons = geometry["arcs"]
-    else:  # a null geometry or a point: nothing to fill
-        return []
-    decoded = []
-    for outer, *holes in polygons:
-        # Empty when an island collapsed to a point at this scale; two rings when it was
-        # cut at the 180th meridian.
-        outers = stitch_rings(outer, arcs)
-        if outers:
-            decoded.append(outers[:1] + [ring for hole in holes for ring in stitch_rings(hole, arcs)])
-            decoded += [[ring] for ring in outers[1:]]
-    return decoded
+def make_art(code: str, outline: Outline | None, state: State | None, marker: tuple[int, int] | None) -> Art:
+    """The cached markup of one country: its outline, its marker, and for a State its
+    shape as no participant ("Tuvalu: not a participant")."""
+    name = state.name if state else outline.name
+    art = Art(
+        code=code,
+        name=name,
+        key=name_key(name),
+        iso3=state.iso3 if state else "",
+        outline=f'd="{outline.d}"' if outline is not None and outline.d else "",
+        marker=f'cx="{marker[0]}" cy="{marker[1]}" r="{MARKER_RADIUS}"' if marker else "",
+        state=state is not None,
+    )
+    if state is None:
+        return art
+    text = escape(f"{name}: {NO_DATA_LABEL[0].lower()}{NO_DATA_LABEL[1:]}")
+    shape = art.draw(NO_DATA, escape(state.iso3))
+    return dataclasses.replace(art, absent=f"<g {FOCUSABLE}><title>{text}</title>{shape}</g>")
 
 
-def stitch_rings(indices: list[int], arcs: list[Ring]) -> list[Ring]:
-    """Join a ring's arcs (a negative index ~i is arc i reversed), without repeated points.
+def spread(places: dict[str, tuple[float, float]]) -> dict[str, tuple[int, int]]:
+    """Markers at their places, pushed apart until no two overlap (the Caribbean's, Europe's).
 
-    A ring that crosses the 180th meridian comes back as two, one on each edge of the map;
-    a ring left with fewer than three distinct points as none.
+    Each round moves the two markers of every overlapping pair apart by half of what they
+    lack, along the line between them; markers stay inside the map.
     """
-    points: Ring = []
-    for index in indices:
-        for point in arcs[index] if index >= 0 else arcs[~index][::-1]:
-            # Consecutive arcs share their end points, and rounding merges close ones.
-            if not points or point != points[-1]:
-                points.append(point)
-    sides: tuple[Ring, Ring] = (points[:1], [])
-    side = 0
-    for previous, point in itertools.pairwise(points):
-        if abs(point[0] - previous[0]) > WIDTH * 5:  # half the width: a jump across the map
-            side ^= 1
-        sides[side].append(point)
-    return [ring for ring in map(close_ring, sides) if ring]
+    apart = 2 * MARKER_RADIUS + MARKER_GAP
+    edge = MARKER_RADIUS + 1
+    points = {code: list(place) for code, place in sorted(places.items())}
+    for _ in range(500):
+        moved = False
+        for a, b in itertools.combinations(points.values(), 2):
+            dx, dy = b[0] - a[0], b[1] - a[1]
+            distance = math.hypot(dx, dy)
+            if distance >= apart:
+                continue
+            ux, uy = (dx / distance, dy / distance) if distance else (1.0, 0.0)
+            push = (apart - distance) / 2 + 0.01
+            a[0], a[1], b[0], b[1] = a[0] - ux * push, a[1] - uy * push, b[0] + ux * push, b[1] + uy * push
+            moved = True
+        for point in points.values():
+            point[0] = min(max(point[0], edge), WIDTH - edge)
+            point[1] = min(max(point[1], edge), VIEW_HEIGHT - edge)
+        if not moved:
+            break
+    return {code: (round(x), round(y)) for code, (x, y) in points.items()}
 
 
-def close_ring(ring: Ring) -> Ring:
-    """The ring without its closing point ("z" closes it), or [] if it encloses nothing."""
-    if len(ring) > 1 and ring[0] == ring[-1]:
-        ring = ring[:-1]
-    return ring if len(ring) >= 3 else []
+def holes_clip(markers: dict[str, tuple[int, int]]) -> str:
+    """The clip path of every outline: the whole map less a disc around each marker.
+
+    An outline drawn after a marker (later by name) would otherwise cover it and catch its
+    pointer; the disc, a little wider than the marker, leaves a halo around it.
+    """
+    r = MARKER_RADIUS + HALO
+    discs = "".join(
+        f"M{x - r} {y}a{r} {r} 0 1 0 {2 * r} 0a{r} {r} 0 1 0-{2 * r} 0z" for x, y in markers.values()
+    )
+    whole = f"M0 0H{WIDTH}V{VIEW_HEIGHT}H0z"
+    return f'<clipPath id="world-map-holes"><path clip-rule="evenodd" d="{whole}{discs}"/></clipPath>'
 
 
-def make_shape(polygons: list[list[Ring]]) -> Shape:
-    """The path of a country's polygons, and the size of its largest part."""
-    size = max(extent(polygon[0]) for polygon in polygons)
-    return Shape(d="".join(ring_path(ring) for polygon in polygons for ring in polygon), size=size)
+def leader_lines(places: dict, markers: dict) -> str:
+    """A line from each marker pushed off its place back to that place."""
+    lines = []
+    for code, (x, y) in sorted(markers.items()):
+        px, py = places[code]
+        distance = math.hypot(px - x, py - y)
+        if distance > MARKER_RADIUS:
+            # From the place to the marker's edge: the line does not cross the marker.
+            ex = x + (px - x) * MARKER_RADIUS / distance
+            ey = y + (py - y) * MARKER_RADIUS / distance
+            lines.append(f"M{round(px)} {round(py)}L{round(ex)} {round(ey)}")
+    return f'<path class="leader" d="{"".join(lines)}"/>' if lines else ""
 
 
-def extent(ring: Ring) -> float:
-    """The longer side of a ring's bounding box, in viewBox units."""
-    xs = [x for x, _ in ring]
-    ys = [y for _, y in ring]
-    return max(max(xs) - min(xs), max(ys) - min(ys)) / 10
+def no_data_path(outline: Outline) -> str:
+    return f'<path class="{NO_DATA}" d="{outline.d}"/>'
 
 
-def ring_path(ring: Ring) -> str:
-    """One closed subpath: an absolute move, then relative lines, which are shorter."""
-    numbers = []
-    for (x0, y0), (x1, y1) in itertools.pairwise(ring):
-        numbers += (x1 - x0, y1 - y0)
-    return f"M{tenths(ring[0][0])} {tenths(ring[0][1])}l{join_numbers(numbers)}z"
-
-
-def tenths(value: int) -> str:
-    """An integer count of tenths as the shortest decimal: 12 → "1.2", -3 → "-.3", 40 → "4"."""
-    whole, tenth = divmod(abs(value), 10)
-    text = (str(whole) if whole else "") + (f".{tenth}" if tenth else "") or "0"
-    return "-" + text if value < 0 else text
-
-
-def join_numbers(values: list[int]) -> str:
-    """Numbers of a path, with a space only where the next one would run into the last."""
-    parts: list[str] = []
-    for value in values:
-        text = tenths(value)
-        # "-" always starts a new number; so does "." after a number that has its point.
-        if parts and not (text[0] == "-" or (text[0] == "." and "." in parts[-1])):
-            parts.append(" ")
-        parts.append(text)
-    return "".join(parts)
+# A shape without a link is a stop of the keyboard, named by its <title>.
+FOCUSABLE = 'tabindex="0" role="img"'
 
 
 # Rendering ---------------------------------------------------------------------------
@@ -337,9 +252,9 @@ def join_numbers(values: list[int]) -> str:
 class MapRendering:
     """A rendered map: the SVG, its legend (HTML) and the rows it could not draw.
 
-    ``off_map`` holds, in the order given, the rows with no shape of their own on the map:
-    the European Union, participants missing from the atlas (Tuvalu, the Holy See) and
-    those too small to see or to focus (Nauru, Monaco…). A page should list them.
+    ``off_map`` holds, in the order given, the rows with no place on the map: the European
+    Union and any participant that is neither a State of ``states.csv`` nor a country of
+    the atlas big enough to point at. A page should list them.
     """
 
     svg: SafeString
@@ -350,37 +265,57 @@ class MapRendering:
 def render_world_map(rows: Iterable, *, link: Callable[[object], str] | None = None) -> MapRendering:
     """Draw ``rows`` (``tracker.snapshots.ParticipantRow``) on the world map by status.
 
-    ``link``, if given, maps a row to the URL of the participant's page; each shape then
-    becomes a link. Shapes come in the order of the participants' names, which is their
+    Every State of ``states.csv`` is drawn and named, "X: not a participant" when no row is
+    its. ``link``, if given, maps a row to the URL of the participant's page; each
+    participant's shape is then a link. Shapes come in the order of names, which is their
     keyboard order.
     """
-    shapes, uncoded = atlas()
+    layout = map_layout()
     rows = list(rows)
-    on_map, off_map = [], []
+    by_code, off_map = {}, []
     for row in rows:
-        shape = shapes.get(row.participant.iso_numeric or "")
-        (on_map if shape is not None and shape.visible else off_map).append(row)
-    on_map.sort(key=lambda row: name_key(row.participant.name))
-    codes = {row.participant.iso_numeric for row in rows}
-    background = [no_data_path(shape) for code, shape in shapes.items() if code not in codes]
-    background += [no_data_path(shape) for shape in uncoded]
-    # Too small to point at, but drawn all the same so no hole shows where they are.
-    background += [
-        speck_path(row, shapes[row.participant.iso_numeric])
-        for row in off_map
-        if row.participant.iso_numeric in shapes
-    ]
+        code = row.participant.iso_numeric or ""
+        if code in layout.arts and code not in by_code:
+            by_code[code] = row
+        else:
+            off_map.append(row)
+    standings = {id(row): status_of(row) for row in rows}
+    background = layout.uncoded + "".join(
+        path for code, path in layout.background.items() if code not in by_code
+    )
     svg = (
-        f'<svg class="world-map" viewBox="0 0 {WIDTH} {HEIGHT}" role="group" '
+        f'<svg class="world-map" viewBox="0 0 {WIDTH} {VIEW_HEIGHT}" role="group" '
         'aria-labelledby="world-map-title world-map-desc">'
         '<title id="world-map-title">World map of the participants by status</title>'
-        f'<desc id="world-map-desc">{escape(describe(rows, off_map))}</desc>'
-        f"<style>{STYLE}</style><defs>{PATTERNS}</defs>"
-        f'<g aria-hidden="true">{"".join(background)}</g>'
-        f"<g>{''.join(participant_shape(row, shapes[row.participant.iso_numeric], link) for row in on_map)}</g>"
+        f'<desc id="world-map-desc">{escape(describe(list(standings.values()), off_map))}</desc>'
+        f"<style>{STYLE}</style><defs>{PATTERNS}{layout.defs}</defs>"
+        f'<g aria-hidden="true">{background}</g>'
+        f"<g>{stops(layout, by_code, standings, link)}</g>"
+        f'<g aria-hidden="true">{layout.leaders}</g>'
         "</svg>"
     )
     return MapRendering(svg=mark_safe(svg), legend=legend_html(), off_map=off_map)
+
+
+def escape(text: str) -> str:
+    """Text for markup, quotes included (the standard library's: a render escapes 400 texts)."""
+    return html.escape(text, quote=True)
+
+
+def stops(layout: Layout, by_code: dict, standings: dict, link: Callable | None) -> str:
+    """The shapes of every State and participant on the map, in the order of their names:
+    the participants' with their status, the other States' as no participant."""
+    items = []
+    for code, art in layout.arts.items():
+        row = by_code.get(code)
+        if row is not None:
+            name = row.participant.name
+            shape = participant_shape(row, standings[id(row)], art, link)
+            items.append((art.key if name == art.name else name_key(name), shape))
+        elif art.state:
+            items.append((art.key, art.absent))
+    items.sort(key=lambda item: item[0])
+    return "".join(markup for _, markup in items)
 
 
 def status_of(row) -> str:
@@ -389,10 +324,10 @@ def status_of(row) -> str:
     return WITHDRAWN if standing == WITHDRAWN else ParticipantStatus(row.status).value
 
 
-def label(row) -> str:
+def label(row, standing: str | None = None) -> str:
     """What a shape says: "France: signed", "Poland: withdrawn, effective 20 February 2026",
     "Poland: in force for it; withdrawal takes effect 20 February 2026"."""
-    standing = status_of(row)
+    standing = standing or status_of(row)
     withdrawal = getattr(row, "withdrawal", None)
     as_of = getattr(row, "as_of", None)
     if withdrawal is not None and as_of is not None:
@@ -405,108 +340,117 @@ def label(row) -> str:
     return f"{row.participant.name}: {text[0].lower()}{text[1:]}"
 
 
-def participant_shape(row, shape: Shape, link: Callable[[object], str] | None) -> str:
-    """A participant's focusable shape: a path, or a link around it when ``link`` is given."""
-    status = status_of(row)
-    text = escape(label(row))
-    # Whichever element takes the focus carries the name: with a link, naming the path too
-    # would make a screen reader stop twice on each country.
-    focus = "" if link else f' tabindex="0" role="img" aria-label="{text}"'
-    path = (
-        f'<path class="country status-{status}" data-iso3="{escape(row.participant.iso_alpha3 or "")}" '
-        f'data-status="{status}"{focus} d="{shape.d}"><title>{text}</title></path>'
-    )
-    return path if link is None else f'<a href="{escape(link(row))}" aria-label="{text}">{path}</a>'
+def participant_shape(row, standing: str, art: Art, link: Callable[[object], str] | None) -> str:
+    """A participant's named, focusable shape: a link to its page, or a keyboard stop.
+
+    The focusable element's <title> is its accessible name (SVG-AAM) and the tooltip that
+    browsers show on hover, without script; the shape inside carries none, so a screen
+    reader stops once per country.
+    """
+    text = escape(label(row, standing))
+    shape = art.draw(standing, escape(row.participant.iso_alpha3 or art.iso3))
+    if link is None:
+        return f"<g {FOCUSABLE}><title>{text}</title>{shape}</g>"
+    return f'<a href="{escape(link(row))}"><title>{text}</title>{shape}</a>'
 
 
-def no_data_path(shape: Shape) -> str:
-    return f'<path class="country no-data" d="{shape.d}"/>'
-
-
-def speck_path(row, shape: Shape) -> str:
-    return f'<path class="country status-{status_of(row)}" d="{shape.d}"/>'
-
-
-def describe(rows: list, off_map: list) -> str:
-    """The map in words: how many participants are in each status, and which are not drawn."""
+def describe(standings: list[str], off_map: list) -> str:
+    """The map in words: how many participants are in each standing, and which are not drawn."""
     counts = {status: 0 for status in STANDINGS}
-    for row in rows:
-        counts[status_of(row)] += 1
+    for standing in standings:
+        counts[standing] += 1
     shown = [status for status in STANDINGS if status != WITHDRAWN or counts[status]]
     parts = ", ".join(f"{counts[status]} {_DESC_PHRASES[status]}" for status in shown)
-    text = f"{len(rows)} participants: {parts}."
+    text = f"{len(standings)} participants: {parts}. Small States are drawn as circles."
     if off_map:
         names = ", ".join(row.participant.name for row in off_map)
-        text += f" Not drawn, being too small or without a shape of their own on the map: {names}."
+        text += f" Not on the map, having no territory of their own on it: {names}."
     return text
 
 
 # Look --------------------------------------------------------------------------------
 
-# Blues from ColorBrewer's sequential scheme, light to dark as a participant advances, so
-# the order survives greyscale and colour blindness; the patterns tell the middle two
-# statuses apart without colour at all. A withdrawal leaves the blue scale: orange (which
-# blue never gets confused with, whatever the colour blindness) crossed with dark lines,
-# a pattern of its own, so it shows without colour too.
-FILLS = {
-    ParticipantStatus.NOT_SIGNED: "#d9d9d9",
-    ParticipantStatus.SIGNED: "url(#world-map-hatch)",
-    ParticipantStatus.DEPOSITED: "url(#world-map-dots)",
-    ParticipantStatus.IN_FORCE: "#08306b",
-    WITHDRAWN: "url(#world-map-cross)",
-}
-PATTERNS = (
-    '<pattern id="world-map-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
-    'patternTransform="rotate(45)"><rect width="5" height="5" fill="#c6dbef"/>'
-    '<line x1="2.5" y1="0" x2="2.5" y2="5" stroke="#2171b5" stroke-width="2"/></pattern>'
-    '<pattern id="world-map-dots" width="4" height="4" patternUnits="userSpaceOnUse">'
-    '<rect width="4" height="4" fill="#6baed6"/><circle cx="2" cy="2" r="1.1" fill="#08306b"/></pattern>'
-    '<pattern id="world-map-cross" width="6" height="6" patternUnits="userSpaceOnUse" '
-    'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fdae6b"/>'
-    '<path d="M3 0V6M0 3H6" stroke="#7f2704" stroke-width="1.2"/></pattern>'
-)
+
+def palette() -> dict[str, str]:
+    """The status colours of ``static/tracker/palette.css`` (``--status-signed: #f0e442``),
+    by the class the map gives each standing: the one place they are defined."""
+    text = PALETTE_FILE.read_text(encoding="utf-8")
+    found = dict(re.findall(r"--status-([a-z-]+)\s*:\s*(#[0-9a-fA-F]{6})\s*;", text))
+    return {standing: found[css_name(standing)] for standing in (*STANDINGS, NO_DATA)}
 
 
-def status_rules() -> str:
-    """The fill of each status, for the map's shapes and the legend's swatches alike."""
-    rules = [".world-map .no-data,.world-map-legend .no-data{fill:#fff}"]
-    for status, fill in FILLS.items():
-        rules.append(f".world-map .status-{status},.world-map-legend .status-{status}{{fill:{fill}}}")
+def css_name(standing: str) -> str:
+    """The custom property's name of a standing: "in_force" → "in-force" (--status-in-force)."""
+    return standing.replace("_", "-")
+
+
+def status_rules(colours: dict[str, str]) -> str:
+    """The fill of each standing, for the map's shapes and the legend's swatches alike.
+
+    The custom properties come from palette.css; the fallback (the same colour, read from
+    that file) keeps the map coloured where it is shown without the stylesheet. Withdrawn
+    takes a hatching as well: a second cue, not the only one.
+    """
+    rules = []
+    for standing, colour in colours.items():
+        fill = f"var(--status-{css_name(standing)},{colour})"
+        target = "url(#world-map-withdrawn)" if standing == WITHDRAWN else fill
+        rules.append(f".world-map .{standing},.world-map-legend .{standing}{{fill:{target}}}")
+    rules.append(f".world-map .withdrawn-ground{{fill:var(--status-withdrawn,{colours[WITHDRAWN]})}}")
     return "".join(rules)
 
 
+PATTERNS = (
+    '<pattern id="world-map-withdrawn" width="8" height="8" patternUnits="userSpaceOnUse" '
+    'patternTransform="rotate(45)"><rect class="withdrawn-ground" width="8" height="8"/>'
+    '<path class="hatch" d="M4 0V8"/></pattern>'
+)
+
 # A <style> in inline SVG applies to the whole page, so the legend needs nothing more.
-# Borders keep a fixed width in screen pixels whatever size the map is shown at. The
-# focused shape turns yellow with a thick black outline: a dark stroke alone would vanish
-# on the dark "in force" fill, and the outer half of a stroke hides under the neighbours.
+# Borders keep a fixed width in screen pixels whatever size the map is shown at. Markers
+# have a near-black outline: at least 3:1 against white and every status fill. The focus
+# is a thick black outline on the shape (the outer half of a border hides under the
+# neighbours, hence 4 px), distinct from hover's 1.5 px.
 STYLE = (
     ".world-map{display:block;width:100%;height:auto}"
-    ".world-map .country{stroke:#6f6f6f;stroke-width:.5px;stroke-linejoin:round;"
+    ".world-map path,.world-map circle{stroke:#6f6f6f;stroke-width:.5px;stroke-linejoin:round;"
     "vector-effect:non-scaling-stroke;fill-rule:evenodd}"
-    + status_rules()
-    + ".world-map a:hover .country,.world-map .country[tabindex]:hover{stroke:#000;stroke-width:1.5px}"
-    ".world-map a:focus,.world-map .country[tabindex]:focus{outline:none}"
-    ".world-map a:focus-visible .country,.world-map .country[tabindex]:focus-visible"
-    "{fill:#ffdd00;stroke:#000;stroke-width:3px}"
+    ".world-map circle{stroke:#1a1a1a;stroke-width:1px}"
+    ".world-map g path:not(.leader){clip-path:url(#world-map-holes)}"
+    + status_rules(palette())
+    + ".world-map .hatch{stroke:#1a1a1a;stroke-width:2px;vector-effect:none}"
+    ".world-map .leader{fill:none;stroke:#1a1a1a;stroke-width:.75px;pointer-events:none}"
+    ".world-map a:hover>*,.world-map [tabindex]:hover>*{stroke:#000;stroke-width:1.5px}"
+    ".world-map a:focus,.world-map [tabindex]:focus{outline:none}"
+    ".world-map a:focus-visible>*,.world-map [tabindex]:focus-visible>*{stroke:#000;stroke-width:4px}"
+    # The link past the map's two hundred stops shows only when it has the focus.
+    ".map-skip{position:absolute;left:-9999px}.map-skip:focus{position:static}"
     ".world-map-legend{display:flex;flex-wrap:wrap;gap:.4em 1.4em;list-style:none;margin:.5em 0;padding:0}"
     ".world-map-legend li{display:flex;align-items:center;gap:.4em}"
     ".world-map-legend rect{stroke:#6f6f6f;stroke-width:1}"
+    ".world-map-legend circle{stroke:#1a1a1a;stroke-width:1}"
 )
 
 
 @functools.cache
 def legend_html() -> SafeString:
-    """The legend: a swatch with the map's own fill and pattern, and a label, per status.
+    """The legend: a swatch with the map's own fill, and a label, per standing; then the
+    marker that stands for a small State.
 
     The swatches take their fills from the map's <style> and <defs>, so the legend goes on
     the same page as the map.
     """
-    entries = [(f"status-{status}", STANDING_LABELS[status]) for status in STANDINGS]
-    entries.append(("no-data", NO_DATA_LABEL))
+    entries = [(status, STANDING_LABELS[status]) for status in STANDINGS]
+    entries.append((NO_DATA, NO_DATA_LABEL))
+    swatch = (
+        '<svg class="world-map-swatch" width="24" height="16" viewBox="0 0 24 16" '
+        'aria-hidden="true" focusable="false">'
+    )
     items = "".join(
-        f'<li><svg class="world-map-swatch" width="24" height="16" viewBox="0 0 24 16" '
-        f'aria-hidden="true" focusable="false"><rect class="{css_class}" x=".5" y=".5" '
-        f'width="23" height="15"/></svg>{escape(text)}</li>'
+        f'<li>{swatch}<rect class="{css_class}" x=".5" y=".5" width="23" height="15"/></svg>'
+        f"{escape(text)}</li>"
         for css_class, text in entries
     )
+    circle = f'<circle class="{NO_DATA}" cx="12" cy="8" r="5"/>'
+    items += f"<li>{swatch}{circle}</svg>Small State (a circle at its place)</li>"
     return mark_safe(f'<ul class="world-map-legend" aria-label="Legend of the map">{items}</ul>')

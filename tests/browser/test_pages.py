@@ -94,28 +94,6 @@ def test_the_home_page_shows_the_numbers_of_each_treaty(page, site, snap):
     assert_no_script_errors(page)
 
 
-def test_the_map_has_a_shape_for_each_participant_country(page, site):
-    assert page.goto(TREATY).ok
-    world = page.locator("svg.world-map")
-    assert world.count() == 1 and world.is_visible(), "no world map on the treaty page"
-    codes = world.locator("path[data-iso3]").evaluate_all("paths => paths.map(p => p.dataset.iso3)")
-    assert len(set(codes)) >= 150, f"the map has shapes for {len(set(codes))} countries only"
-    assert {"FRA", "BRA", "VNM"} <= set(codes)
-    for code in ("FRA", "BRA", "VNM"):
-        box = world.locator(f'path[data-iso3="{code}"]').first.bounding_box()
-        assert box and box["width"] > 0 and box["height"] > 0, f"{code} is not drawn"
-
-    # Pointing at a country names it in the caption.
-    page.locator('svg.world-map path[data-iso3="BRA"]').first.hover()
-    caption = page.locator("#map-caption")
-    assert caption.get_attribute("aria-live") in {"polite", "assertive"}
-    page.wait_for_function("() => document.querySelector('#map-caption').textContent.includes('Brazil')")
-    assert MAP_LABEL.match(caption.inner_text().strip())
-
-    assert page.locator("svg.timeline-chart").is_visible(), "no timeline chart on the treaty page"
-    assert_no_script_errors(page)
-
-
 def test_filtering_the_table_by_group_and_by_a_search_word_narrows_the_rows(page, site, snap):
     treaty, today = site.treaty, date(2026, 11, 22)
     assert page.goto(TREATY).ok
@@ -169,40 +147,6 @@ def test_as_of_shows_the_numbers_of_an_earlier_day(page, site, snap):
     assert number(page, "signatories") == signed_first_day
     assert number(page, "instruments_counted") == 0
     assert number(page, "days_until_signature_closes") == (date(2026, 12, 31) - date(2025, 10, 25)).days
-    assert_no_script_errors(page)
-
-
-def test_the_map_can_be_explored_with_the_keyboard(page, site):
-    assert page.goto(TREATY).ok
-    for _ in range(300):
-        page.keyboard.press("Tab")
-        first = focused(page)
-        if first["inMap"]:
-            break
-    else:
-        pytest.fail("300 presses of Tab never reached the map")
-
-    assert first["label"] and MAP_LABEL.match(first["label"]), (
-        f"the focused shape is labelled {first['label']!r}"
-    )
-    if first["iso3"]:
-        name = Participant.objects.get(iso_alpha3=first["iso3"]).name
-        assert first["label"].startswith(name), f"{first['iso3']} is labelled {first['label']!r}"
-    caption = page.locator("#map-caption")
-    page.wait_for_function(
-        "label => document.querySelector('#map-caption').textContent.includes(label)", arg=first["label"]
-    )
-    assert first["label"] in caption.inner_text()
-
-    page.keyboard.press("Tab")
-    second = focused(page)
-    assert second["inMap"], "Tab left the map after one shape"
-    assert second["label"] and MAP_LABEL.match(second["label"])
-    assert second["label"] != first["label"], "Tab did not move to another shape"
-    page.wait_for_function(
-        "label => document.querySelector('#map-caption').textContent.includes(label)", arg=second["label"]
-    )
-    assert first["label"] not in caption.inner_text()
     assert_no_script_errors(page)
 
 

@@ -1,6 +1,7 @@
 // Shows the name and status of the country under the pointer or the keyboard focus in
 // #map-caption (aria-live), so sighted keyboard users see what a screen reader announces.
-// The map works without it: every shape has a <title> and an aria-label.
+// The map works without it: every country's link (or keyboard stop) has a <title>, its
+// accessible name and the browser's tooltip.
 (function () {
   var map = document.querySelector(".world-map");
   var caption = document.getElementById("map-caption");
@@ -9,12 +10,14 @@
   var wrap = map && map.closest(".map-wrap");
   if (!wrap || !caption) return;
   function labelOf(target) {
-    var shape = target.closest("[aria-label]");
-    return shape && map.contains(shape) ? shape.getAttribute("aria-label") : null;
+    var item = target.closest && target.closest("a, [tabindex]");
+    if (!item || item === map || !map.contains(item)) return null;
+    var title = item.querySelector("title");
+    return title ? title.textContent : null;
   }
   function show(event) {
     var label = labelOf(event.target);
-    if (label) caption.textContent = label;
+    if (label && caption.textContent !== label) caption.textContent = label;
   }
   wrap.addEventListener("focusin", show);
   wrap.addEventListener("mouseover", show);
