@@ -74,10 +74,11 @@ def style_hash(css: str) -> str:
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's header (CONTENT_SECURITY_POLICY in settings), with the hash of the one
-    inline style the pages render themselves: the world map's <style> (an SVG drawn on the
-    server, tracker.worldmap.STYLE). A hash rather than a nonce because pages are cached
-    whole (tracker.pagecache): a nonce in a cached body would be the same for everyone.
+    """django-csp's header (CONTENT_SECURITY_POLICY in settings), with the hashes of the
+    inline styles the pages render themselves: the <style> of the world map and of the
+    timeline chart (SVGs drawn on the server, tracker.worldmap.STYLE and
+    tracker.charts.STYLE). A hash rather than a nonce because pages are cached whole
+    (tracker.pagecache): a nonce in a cached body would be the same for everyone.
 
     A view changes its own policy with django-csp's decorators (``@csp_update``,
     ``@csp_replace``, ``@csp_exempt``), e.g. an embeddable badge with
@@ -98,9 +99,10 @@ _hashes: list[str] = []
 
 def inline_style_hashes() -> list[str]:
     if not _hashes:
+        from tracker.charts import STYLE as CHART_STYLE
         from tracker.worldmap import STYLE
 
-        _hashes.append(style_hash(STYLE))
+        _hashes.extend([style_hash(STYLE), style_hash(CHART_STYLE)])
     return _hashes
 
 

@@ -89,6 +89,23 @@ def test_every_seed_article_is_a_source_cited_for_something(seeded):
         assert source.citations.exists() or source.reported_figures.exists(), source.seed_article
 
 
+def test_a_seed_article_s_title_is_one_the_article_itself_gives(seeded):
+    sources = Source.objects.exclude(seed_article="")
+    titled = [source for source in sources if source.title]
+    assert len(titled) >= 3
+    for source in titled:
+        text = " ".join((FIXTURES_DIR / "seeds" / source.seed_article).read_text(encoding="utf-8").split())
+        assert source.title in text, source.seed_article  # never an editor's description of it
+
+
+def test_a_seed_article_is_named_by_its_title_or_publisher_never_by_its_file(seeded):
+    for source in Source.objects.exclude(seed_article=""):
+        assert source.title or source.publisher, source.seed_article
+        assert source.seed_article not in str(source) and ".txt" not in str(source)
+    untitled = Source.objects.get(seed_article="001_86185b8279e6290b.txt")
+    assert (untitled.title, str(untitled)) == ("", "Vietnam Investment Review (VIR)")
+
+
 def test_every_quote_from_a_seed_article_stands_in_the_article(seeded):
     quotes = Citation.objects.exclude(source__seed_article="").select_related("source")
     assert quotes.count() >= 6
@@ -367,3 +384,25 @@ def test_a_database_seeded_before_the_corrections_takes_them_as_new_rows_only(db
 
     again = seed()
     assert sum(summary.created for summary in again.values()) == 0
+
+
+def test_the_seed_command_names_an_article_whose_stored_title_is_not_the_shipped_one(seeded):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    quiet = StringIO()
+    call_command("seed", stdout=quiet)
+    assert "shipped index now gives" not in quiet.getvalue()  # a fresh seed is up to date
+
+    # As a database seeded before the titles were corrected holds it.
+    Source.objects.filter(seed_article="001_86185b8279e6290b.txt").update(
+        publisher="", title="Plenary session of the Hanoi Convention signing ceremony, 26 October 2025"
+    )
+    out = StringIO()
+    call_command("seed", stdout=out)
+    warnings = [line for line in out.getvalue().splitlines() if "shipped index now gives" in line]
+    assert len(warnings) == 1
+    assert "001_86185b8279e6290b.txt" in warnings[0] and "'Vietnam Investment Review (VIR)' and ''" in warnings[0]
+    # Seed still overwrites nothing.
+    assert Source.objects.get(seed_article="001_86185b8279e6290b.txt").publisher == ""

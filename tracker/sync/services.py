@@ -172,9 +172,16 @@ def find_or_create_treaty(page: StatusPage, slug: str | None, url: str, reason: 
 
 
 def short_title(title: str, limit: int = 200) -> str:
-    """The title, cut on a word at ``limit`` characters (staff give the name people use)."""
+    """The name of an imported treaty until staff give the one people use: the title, or,
+    when it is longer than ``limit``, its first clause (before a ";" or a ":"), which names
+    the treaty whole ("United Nations Convention against Cybercrime"). Only a title with no
+    such clause short enough is cut on a word, with "…"; the pages show the full title too."""
     if len(title) <= limit:
         return title
+    for mark in (";", ":"):
+        head = title.split(mark, 1)[0].strip()
+        if head and len(head) <= limit:
+            return head
     return title[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
@@ -217,7 +224,10 @@ def page_source(page: StatusPage, url: str, reason: str) -> Source:
     """The source every fact of the page cites: the treaty's status page at the depositary."""
     address = canonical_url(page, url)
     source = Source.objects.filter(url=address).first()
-    title = f"Status of treaty {page.header.reference}: {short_title(page.header.title, 300)}"
+    # The full title, never cut; one too long for the field is left out (the treaty has it).
+    title = f"Status of treaty {page.header.reference}: {page.header.title}"
+    if len(title) > Source._meta.get_field("title").max_length:
+        title = f"Status of treaty {page.header.reference}"
     if source is None:
         return save_valid(
             Source(url=address, publisher=PUBLISHER, title=title, published_on=page.header.as_at.date()),
