@@ -88,6 +88,10 @@ def apply(rows: list[ParticipantRow], query: TableQuery) -> list[ParticipantRow]
 
 
 def names_of(row: ParticipantRow) -> list[str]:
-    """Every name a visitor may search a participant by: its own, its aliases, its ISO code."""
+    """Every name a visitor may search a participant by: its own, its aliases, its ISO code.
+    The aliases as a snapshot read them (``alias_names``), else from the database."""
     participant = row.participant
-    return [participant.name, participant.iso_alpha3 or "", *(alias.name for alias in participant.aliases.all())]
+    aliases = getattr(participant, "alias_names", None)
+    if aliases is None:
+        aliases = [alias.name for alias in participant.aliases.all()]
+    return [participant.name, participant.iso_alpha3 or "", *aliases]
