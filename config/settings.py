@@ -58,7 +58,6 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "simple_history",
     "corsheaders",
     "csp",
@@ -249,10 +248,6 @@ SPECTACULAR_SETTINGS = {
     # One tag per resource: the first part of the path after /api/v1/.
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SCHEMA_PATH_PREFIX_TRIM": False,
-    # The interactive docs load Swagger UI from our own static files, not a CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -386,18 +381,17 @@ CORS_PREFLIGHT_MAX_AGE = 24 * 60 * 60
 # --- Content-Security-Policy --------------------------------------------------------
 # django-csp (tracker.middleware.ContentSecurityPolicyMiddleware): scripts and styles
 # from our own static files only. The pages have no inline script; the world map's one
-# inline <style> is allowed by its hash. The API docs' inline script and style carry
-# the request's nonce (tracker/templates/overrides/drf_spectacular/swagger_ui.html);
-# the admin's scripts are all static files. No page may be framed; a view that must be
-# (a badge) replaces frame-ancestors with django-csp's @csp_replace.
-from csp.constants import NONCE, NONE, SELF  # noqa: E402
+# inline <style> is allowed by its hash. The API reference (tracker.api.docs) is a page
+# like the others, and the admin's scripts are all static files. No page may be framed;
+# a view that must be (a badge) replaces frame-ancestors with django-csp's @csp_replace.
+from csp.constants import NONE, SELF  # noqa: E402
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF, NONCE],
-        "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:"],  # Swagger UI's icons are data: URLs in its CSS
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
@@ -407,7 +401,6 @@ CONTENT_SECURITY_POLICY = {
         "upgrade-insecure-requests": SECURE_HTTPS,
     },
 }
-TEMPLATES[0]["DIRS"].append(BASE_DIR / "tracker" / "templates" / "overrides")
 # The other headers of a careful review (Django's SecurityMiddleware; these are its
 # defaults, written out so that a change shows), and the Permissions-Policy's refused features.
 SECURE_CONTENT_TYPE_NOSNIFF = True

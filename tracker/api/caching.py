@@ -260,11 +260,6 @@ class APICacheMiddleware:
         """A computed response with its validators (a 200), and ``X-API-Cache: miss`` if stored."""
         if response.status_code != 200:
             return response
-        if getattr(request, "_csp_nonce", None) is not None:
-            # The docs' page holds this request's CSP nonce: a copy kept by the browser
-            # (a 304) would come with another request's policy, and its scripts be refused.
-            response["Cache-Control"] = "no-store"
-            return response
         validators.stamp(response)
         if stored:
             response["X-API-Cache"] = "miss"
@@ -289,9 +284,8 @@ def reads_store(request, anonymous: bool) -> bool:
 
 
 def keeps(request, validators, response) -> bool:
-    """Whether a computed response is stored: a GET's 200 of a storable kind, asked plainly,
-    without the docs' per-request CSP nonce."""
-    if response.status_code != 200 or getattr(request, "_csp_nonce", None) is not None:
+    """Whether a computed response is stored: a GET's 200 of a storable kind, asked plainly."""
+    if response.status_code != 200:
         return False
     return request.method == "GET" and validators.plain and storable(response)
 

@@ -1,4 +1,4 @@
-"""The API under /api/v1/, its OpenAPI schema and its interactive docs."""
+"""The API under /api/v1/, its OpenAPI schema and its reference page."""
 
 from django.urls import include, path
 from drf_spectacular.renderers import (
@@ -7,10 +7,10 @@ from drf_spectacular.renderers import (
     OpenApiYamlRenderer,
     OpenApiYamlRenderer2,
 )
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from tracker.api import views
+from tracker.api import docs, views
 
 router = DefaultRouter()
 router.register("treaties", views.TreatyViewSet)
@@ -33,5 +33,5 @@ urlpatterns = [
     path("v1/treaties/<slug:slug>/end-notes/", views.EndNoteViewSet.as_view({"get": "list"}), name="treaty-end-notes"),
     path("v1/", include(router.urls)),
     path("schema/", SchemaView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", docs.api_docs, name="api-docs"),  # the schema as a page of the site
 ]
