@@ -26,7 +26,7 @@ from django.utils.http import http_date, parse_http_date
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from signatories.models import Action, DomesticStep, Participant, RegionalGroup
+from signatories.models import Action, DepositaryEntry, DomesticStep, Participant, RegionalGroup
 from signatories.services import record_action
 from tests.helpers import ensure_roles
 from tracker.models import Confidence, ReportedFigure, Source, Treaty
@@ -334,6 +334,132 @@ def test_the_treaty_participants_as_csv_have_the_header_and_austria_s_row(seeded
         "depositary",
     )
 
+
+
+def varied_records() -> list[Participant]:
+    """Made up, for the tests below: forty ratifications on 2026-06-01 (in force from
+    2026-08-30); the first State's withdrawn with effect on 2026-10-01 (notified on
+    2026-07-01); the 41st signatory's signature withdrawn on 2026-04-01; the 42nd's
+    accession on or before 2026-07-31, citing a second source; depositary entries (end
+    notes, a column) for the first three. Returns the signatory States by name."""
+    forty_ratifications()
+    states = signatory_states()
+    withdrawn = Action.objects.get(participant=states[0], kind="ratification")
+    withdrawn.withdrawn_on, withdrawn.withdrawal_notified_on = date(2026, 10, 1), date(2026, 7, 1)
+    save_valid(withdrawn, "made up")
+    unsigned = Action.objects.get(participant=states[40], kind="signature")
+    unsigned.withdrawn_on = date(2026, 4, 1)
+    save_valid(unsigned, "made up")
+    second = Source.objects.create(url="https://example.org/made-up", title="Made up")
+    deposit(states[41].name, date(2026, 7, 31), kind="accession", date_precision="on_or_before", sources=[second])
+    page = Source.objects.get(url=UNTC)
+    for number, state in enumerate(states[:3]):
+        DepositaryEntry.objects.create(
+            treaty=Treaty.objects.get(slug="hanoi-convention"), participant=state, source=page,
+            as_at="2026-11-01T00:00:00Z", footnotes=[number + 1, 9],
+            extra_columns=[{"column": "Made-up column", "text": "yes", "on": "2026-06-02", "marker": "a"}],
+        )  # fmt: skip
+    return states
+
+
+# The fields the API's rows and the participants download share, under the same name.
+SHARED_FIELDS = (
+    "status", "standing", "signature_type", "signature_date", "instrument", "instrument_date", "date_precision",
+    "entry_into_force_for_it", "entry_into_force_for_it_precision", "confidence", "cn_reference", "note",
+    "withdrawal", "withdrawal_notified_on", "withdrawal_effective_on",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("as_of", ["2026-03-01", "2026-06-15", "2026-09-15", "2026-11-22"])
+def test_the_treaty_participants_agree_with_the_participants_download_field_by_field(seeded, api, client, as_of):
+    varied_records()
+    rows = {row["participant"]["name"]: row for row in everything(api, f"{HANOI}participants/", as_of=as_of)}
+    table = client.get("/treaties/hanoi-convention/participants.json", {"as_of": as_of}).json()["participants"]
+    assert set(rows) == {record["participant"] for record in table}
+    for record in table:
+        row = rows[record["participant"]]
+        assert {key: row[key] for key in SHARED_FIELDS} == {key: record[key] for key in SHARED_FIELDS}
+        assert (row["participant"]["iso3"], row["un_regional_group_label"]) == (record["iso3"], record["un_regional_group"])
+        assert [source["url"] for source in row["sources"]] == record["sources"]
+
+
+def test_a_withdrawn_ratification_and_a_withdrawn_signature_show_in_the_treaty_participants(seeded, api):
+    states = varied_records()
+    first, unsigned = states[0].name, states[40].name
+    before = {r["participant"]["name"]: r for r in everything(api, f"{HANOI}participants/", as_of="2026-09-15")}
+    assert (before[first]["status"], before[first]["standing"]) == ("in_force", "in_force")
+    assert before[first]["withdrawal"] == "withdrawal takes effect 2026-10-01"
+    assert before[first]["withdrawal_notified_on"] == "2026-07-01"
+    after = {r["participant"]["name"]: r for r in everything(api, f"{HANOI}participants/")}
+    assert (after[first]["status"], after[first]["standing"]) == ("signed", "withdrawn")
+    assert after[first]["withdrawal"] == "withdrawn, effective 2026-10-01"
+    # No signature in effect any more: the one withdrawn is the row's withdrawal.
+    assert (after[unsigned]["standing"], after[unsigned]["signature_date"]) == ("withdrawn", None)
+    assert after[unsigned]["withdrawal"] == "withdrawn, effective 2026-04-01"
+    [withdrawn] = everything(api, f"{HANOI}participants/", status="withdrawn", q=unsigned)
+    assert withdrawn["participant"]["name"] == unsigned
+
+
+def test_the_treaty_participants_give_the_depositary_s_end_notes_and_columns(seeded, api):
+    states = varied_records()
+    rows = {r["participant"]["name"]: r for r in everything(api, f"{HANOI}participants/")}
+    assert rows[states[1].name]["end_notes"] == ["2", "9"]
+    assert rows[states[1].name]["extra_columns"] == [
+        {"column": "Made-up column", "text": "yes", "on": "2026-06-02", "marker": "a"}
+    ]
+    assert (rows[states[3].name]["end_notes"], rows[states[3].name]["extra_columns"]) == ([], [])
+    [accession] = [row for row in rows.values() if row["instrument"] == "accession"]
+    assert (accession["participant"]["name"], accession["date_precision"]) == (states[41].name, "on_or_before")
+    # Its signature's sources, then its accession's, each in Source's order, each once.
+    cited = []
+    for kind in ("signature", "accession"):
+        action = Action.objects.get(participant=states[41], treaty=seeded, kind=kind)
+        cited += [source.pk for source in action.sources.all() if source.pk not in cited]
+    assert [source["id"] for source in accession["sources"]] == cited
+    assert "Made up" in [source["title"] for source in accession["sources"]]
+
+
+def queries_of_table(client, query: dict) -> int:
+    """The queries of the Hanoi Convention's participants computed afresh, the body read."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"{HANOI}participants/", query, **FRESH)
+        assert response.status_code == 200
+        body(response)
+    return len(queries)
+
+
+# The treaty, then its actions with their participants, depositary entries and sources.
+TABLE_QUERIES = 2
+
+
+@pytest.mark.parametrize(
+    "query, most",
+    [
+        ({"page_size": 500}, TABLE_QUERIES),
+        ({"q": "a"}, TABLE_QUERIES + 1),  # the aliases, read for a search
+        ({"status": "not_signed"}, TABLE_QUERIES + 1),  # every participant, those without a record too
+        ({"group": "weog", "ordering": "-deposit", "as_of": "2026-09-15"}, TABLE_QUERIES),
+        ({"format": "csv"}, TABLE_QUERIES),
+    ],
+)
+def test_the_treaty_participants_take_a_few_queries_whatever_their_number_and_records(
+    seeded, api, django_assert_max_num_queries, query, most
+):
+    api.get(f"{HANOI}participants/")  # the data version, read from the database once
+    few = queries_of_table(api, query)
+    varied_records()  # 40 more actions, their sources, withdrawals, depositary entries
+    api.get(f"{HANOI}participants/")
+    with django_assert_max_num_queries(most):
+        assert queries_of_table(api, query) == few
+
+
+def test_the_treaty_participants_with_a_token_take_one_query_more_for_the_token(seeded, api, token_for):
+    viewer = token_for("viewer")
+    api.get(f"{HANOI}participants/")  # the data version, read once
+    anonymous = queries_of_table(api, {"page_size": 500})
+    varied_records()
+    api.get(f"{HANOI}participants/")
+    assert queries_of_table(viewer, {"page_size": 500}) == anonymous + 1
 
 # --- participants -------------------------------------------------------------------------
 
@@ -1147,8 +1273,8 @@ def queries_for(api, url: str, **query) -> int:
         (f"{API}actions/", {"page_size": 5}, {"page_size": SIGNATURES + 40}, 5),
         # Western European first: the small page has EU members, so the same prefetches run.
         (f"{API}participants/", {"page_size": 5, "group": "weog"}, {"page_size": PARTICIPANTS}, 5),
-        # One more: the depositary's entries (end notes, extra columns), in one query.
-        (f"{HANOI}participants/", {"page_size": 5}, {"page_size": SIGNATURES}, 6),
+        # The treaty, then its actions with their participants, depositary entries and sources.
+        (f"{HANOI}participants/", {"page_size": 5}, {"page_size": SIGNATURES}, 2),
         (f"{API}domestic-steps/", {"page_size": 1}, {"page_size": 5}, 5),
         (f"{API}sources/", {"page_size": 1}, {"page_size": 100}, 5),
         (f"{API}reported-figures/", {"page_size": 1}, {"page_size": 19}, 5),
@@ -1225,7 +1351,7 @@ def test_the_docs_load_only_the_site_s_own_static_files(seeded, api):
     response = api.get("/api/docs/")
     assert response.status_code == 200
     html = body(response).decode()
-    assert "swagger-ui" in html
+    assert "<h1>API reference</h1>" in html
     references = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
     assert references, html
     assert all(not re.match(r"(?i)(https?:)?//", reference) for reference in references), references
@@ -1235,7 +1361,7 @@ def test_the_docs_load_only_the_site_s_own_static_files(seeded, api):
         for reference in references
         if reference.startswith(settings.STATIC_URL)
     ]
-    assert any(name.endswith("swagger-ui-bundle.js") for name in static), references
+    assert "tracker/api_docs.css" in static, references
     for name in static:  # shipped in the project's own static files (collectstatic serves them)
         assert finders.find(name), name
 

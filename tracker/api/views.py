@@ -10,7 +10,7 @@ from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
-from signatories.models import Action, DepositaryEntry, DomesticStep, Participant, Statement
+from signatories.models import Action, DomesticStep, Participant, Statement
 from signatories.selectors import PARTICIPANT_FIELDS, participant_rows, participant_values
 from tracker import tables, uploads
 from tracker.api import filtersets
@@ -18,12 +18,11 @@ from tracker.api import parsers as api_parsers
 from tracker.api import serializers as api
 from tracker.api.csv import CSVRenderer, streaming_csv
 from tracker.api.renderers import JSONRenderer
-from tracker.downloads import participant_record
+from tracker.api.standings import treaty_participants
 from tracker.imports import ImportRejected, import_status
 from tracker.models import EndNote, ReportedFigure, Source, Treaty
-from tracker.selectors import cached_status_dict, extra_column
+from tracker.selectors import cached_status_dict
 from tracker.services import delete_valid, save_valid
-from tracker.snapshots import snapshot
 
 AS_OF = OpenApiParameter("as_of", OpenApiTypes.DATE, description="The day to report on (default: today)")
 # Every operation reads these, besides its filters and ordering.
@@ -218,20 +217,18 @@ class TreatyViewSet(StrictQuery, WriteThroughServices, CSVListMixin, viewsets.Mo
         filtered and ordered as the treaty's page: `group`, `status`, `q`, `ordering`."""
         treaty = self.get_object()
         query = filtersets.table_query(request.query_params)
-        snap = snapshot(treaty, as_of_param(request, treaty))
-        entries = {e.participant_id: e for e in DepositaryEntry.objects.filter(treaty=treaty)}
+        as_of = as_of_param(request, treaty)
         params = request.query_params
         # group and its former name region together: both must hold, as on the other lists.
         conflict = "group" in params and "region" in params and params["group"] != params["region"]
-        selected = [] if conflict else tables.apply(snap.rows, query)
-        rows = [participant_status(row, entries.get(row.participant.pk)) for row in selected]
+        # Plain rows in a fixed number of queries (tracker.api.standings), already in the
+        # serializer's shape: no snapshot of model instances, no serializer per row.
+        rows = [] if conflict else treaty_participants(treaty, as_of, query)
         if request.accepted_renderer.format == "csv":
             self.paginator.check_query(request)
             header = csv_header(api.ParticipantStatusSerializer().fields)
-            return streaming_csv(map(flat, rows), header, f"{treaty.slug}-participants-{snap.as_of}.csv")
-        page = self.paginate_queryset(rows)
-        data = api.ParticipantStatusSerializer(page, many=True).data
-        return self.get_paginated_response(data)
+            return streaming_csv(map(flat, rows), header, f"{treaty.slug}-participants-{as_of}.csv")
+        return self.get_paginated_response(self.paginate_queryset(rows))
 
     @extend_schema(
         request={"text/csv": OpenApiTypes.STR, "multipart/form-data": {"type": "object", "properties": {
@@ -383,26 +380,3 @@ class ReportedFigureViewSet(StrictQuery, WriteThroughServices, CSVListMixin, vie
     ordering_fields = ["reported_on", "figure", "value", "id"]
     ordering = ["reported_on", "id"]
 
-
-def participant_status(row, entry) -> dict:
-    """A participant's row of ``treaties/{slug}/participants/`` (ParticipantStatusSerializer)."""
-    record = participant_record(row)
-    participant = row.participant
-    sources = row.sources
-    return {
-        "participant": api.participant_ref(participant),
-        "un_regional_group": participant.un_regional_group or None,
-        "un_regional_group_label": participant.get_un_regional_group_display() or None,
-        "status": record["status"],
-        "standing": record["standing"],
-        **{key: record[key] for key in (
-            "signature_type", "signature_date", "instrument", "instrument_date", "date_precision",
-            "entry_into_force_for_it", "entry_into_force_for_it_precision", "withdrawal",
-            "withdrawal_notified_on", "withdrawal_effective_on", "confidence", "cn_reference",
-        )},
-        "sources": [api.source_ref(source) for source in sources],
-        "end_notes": [str(number) for number in (entry.footnotes or [])] if entry else [],
-        "extra_columns": [extra_column(cell) for cell in (entry.extra_columns or []) if isinstance(cell, dict)]
-        if entry else [],
-        "note": record["note"],
-    }  # fmt: skip
