@@ -10,16 +10,20 @@ recorded directly, as services.check_treaty would record it after ten deposits.
 
 1. services.fan_out() creates one delivery per subscriber. Goal: under 30 seconds for 100,000.
 2. A local SMTP server (aiosmtpd with tests/smtp_sink.py, in a process of its own, counting
-   and discarding what it receives) gets the emails, sent as the worker sends them:
-   services.claim_deliveries() then services.send_batch(), one SMTP connection per batch.
+   and discarding what it receives, offering PIPELINING) gets the emails, sent as the
+   worker sends them: services.claim_deliveries() then services.send_batch(), one SMTP
+   connection per batch, two round trips per email (tracker/alerts/smtp.py), each email
+   recorded as sent while the server answers the next one's envelope.
    Goal: 300 emails per second or more (the issue "Fast when computed"). ``--send N``
    sends only the first N deliveries (default: all of them); the fan-out always covers
    every subscriber. ``--workers N``
    sends from N processes at once, as N Celery worker processes would (default 1).
    ``--compare REVISION [--rounds R]`` then sends N more with the sending code at a git
-   revision (``git show``, no checkout) and N with the current code, alternately, R times,
-   and prints each round's rate, CPU time and load average and the medians (the
-   subscribers must cover (2R + 1) × N). ``--profile N`` then profiles sending N more.
+   revision (``git show``, no checkout) and N with the current code, alternately, R times
+   (from ``--workers`` processes each), and prints each round's rate, CPU time and load
+   average and the medians (the subscribers must cover (2R + 1) × N); ``--compare HEAD``
+   measures the code before uncommitted changes. ``--profile N`` then profiles sending N
+   more.
 
 The peak RSS of this process is printed after each step (and of the largest sending
 process with ``--workers``): it must stay flat, as neither step holds all the deliveries
@@ -133,8 +137,9 @@ class Sink:
             )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and self.process.poll() is None:
-            with suppress(OSError):
-                smtplib.SMTP("127.0.0.1", port, timeout=2).quit()
+            with suppress(OSError), smtplib.SMTP("127.0.0.1", port, timeout=2) as probe:
+                probe.ehlo()
+                self.extensions = sorted(probe.esmtp_features)  # what the sender sees
                 return
             time.sleep(0.2)
         self.stop()
@@ -166,23 +171,23 @@ def send(limit: int, sender=services) -> dict:
     return {"totals": totals, "batches": batches, "queries": counter.count, "rss": peak_rss_mib()}
 
 
-def send_in_child(limit: int, results) -> None:
+def send_in_child(limit: int, results, sender) -> None:
     try:
-        results.put(send(limit))
+        results.put(send(limit, sender))
     finally:
         connections.close_all()
 
 
-def send_from(workers: int, limit: int) -> dict:
+def send_from(workers: int, limit: int, sender=services) -> dict:
     """Send ``limit`` deliveries from this process, or from ``workers`` forked processes
     that claim batches side by side (each from its own database connection)."""
     if workers == 1:
-        return send(limit)
+        return send(limit, sender)
     connections.close_all()  # no child may share this process's connection
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     shares = [limit // workers + (1 if n < limit % workers else 0) for n in range(workers)]
-    children = [context.Process(target=send_in_child, args=(share, results)) for share in shares]
+    children = [context.Process(target=send_in_child, args=(share, results, sender)) for share in shares]
     for child in children:
         child.start()
     reports = []
@@ -225,7 +230,7 @@ def current_rss_mib() -> float:
     return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def compare(revision: str, rounds: int, per_round: int, sink: "Sink") -> None:
+def compare(revision: str, rounds: int, per_round: int, sink: "Sink", workers: int = 1) -> None:
     """Send ``per_round`` deliveries with the code at ``revision`` and as many with the
     current code, alternately (the order swapped every round), ``rounds`` times; print
     each measurement with the load average seen, then the medians."""
@@ -234,26 +239,34 @@ def compare(revision: str, rounds: int, per_round: int, sink: "Sink") -> None:
     with tempfile.TemporaryDirectory(prefix="alerts-bench-old-") as folder:
         paths = {revision: services_at(revision, Path(folder)), "current": services}
         seen: dict[str, list[tuple[float, float, float]]] = {name: [] for name in paths}
-        print(f"\n--compare: {rounds} rounds of {per_round:,} emails per path, alternately")
+        print(f"\n--compare: {rounds} rounds of {per_round:,} emails per path, alternately, from {workers} "
+              f"sending process{'es' if workers > 1 else ''}")  # fmt: skip
         print(f"{'round':>5} {'path':<10} {'emails/s':>9} {'CPU ms/email':>13} {'sink ms/email':>14} "
               f"{'load (1 min)':>13} {'RSS MiB':>8}")  # fmt: skip
         for number in range(rounds):
             order = list(paths) if number % 2 == 0 else list(paths)[::-1]
             for name in order:
-                cpu, sink_cpu = cpu_seconds(), process_cpu_seconds(sink.process.pid)
+                cpu = cpu_seconds() + cpu_seconds(resource.RUSAGE_CHILDREN)
+                sink_cpu = process_cpu_seconds(sink.process.pid)
                 started = time.perf_counter()
-                sent = send(per_round, paths[name])["totals"]["sent"]
+                sent = send_from(workers, per_round, paths[name])["totals"]["sent"]
                 seconds = time.perf_counter() - started
                 load = os.getloadavg()[0]
-                measured = (sent / seconds, (cpu_seconds() - cpu) * 1000 / max(sent, 1),
+                cpu = cpu_seconds() + cpu_seconds(resource.RUSAGE_CHILDREN) - cpu
+                measured = (sent / seconds, cpu * 1000 / max(sent, 1),
                             (process_cpu_seconds(sink.process.pid) - sink_cpu) * 1000 / max(sent, 1))  # fmt: skip
                 seen[name].append(measured)
                 print(f"{number + 1:>5} {name:<10} {measured[0]:>9.0f} {measured[1]:>13.2f} {measured[2]:>14.2f} "
                       f"{load:>13.2f} {current_rss_mib():>8.0f}")  # fmt: skip
-        print("medians:")
+        print(f"medians of {rounds} rounds (peak RSS of this process {peak_rss_mib():.0f} MiB):")
+        medians = {}
         for name, values in seen.items():
-            rate, cpu, sink_cpu = (statistics.median(column) for column in zip(*values))
-            print(f"      {name:<10} {rate:>9.0f} {cpu:>13.2f} {sink_cpu:>14.2f}")
+            medians[name] = [statistics.median(column) for column in zip(*values)]
+            rate, cpu, sink_cpu = medians[name]
+            goal = f"goal >= 300/s: {'ok' if rate >= 300 else 'MISSED'}"
+            print(f"      {name:<10} {rate:>9.0f} {cpu:>13.2f} {sink_cpu:>14.2f}  {goal}")
+        print(f"current / {revision}: {medians['current'][0] / medians[revision][0]:.2f} times the emails/s, "
+              f"{medians['current'][1] / medians[revision][1]:.2f} times the CPU per email")
 
 
 def profile_send(limit: int) -> None:
@@ -324,6 +337,7 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory(prefix="alerts-bench-") as folder:
             sink = Sink(SMTP_PORT, Path(folder))
+            print(f"SMTP server: aiosmtpd, ESMTP extensions {', '.join(sink.extensions)}")
             cpu_before = cpu_seconds() + cpu_seconds(resource.RUSAGE_CHILDREN), process_cpu_seconds(sink.process.pid)
             started = time.perf_counter()
             report = send_from(args.workers, to_send)
@@ -337,7 +351,7 @@ def main() -> None:
                 time.sleep(0.1)
             accepted = sink.accepted()
             if args.compare:
-                compare(args.compare, args.rounds, to_send, sink)
+                compare(args.compare, args.rounds, to_send, sink, args.workers)
             sink.stop()
             sink = None
         rate = totals["sent"] / seconds if seconds else 0

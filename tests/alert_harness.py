@@ -155,10 +155,11 @@ class RedisServer(Process):
 
 class SmtpSink:
     """The aiosmtpd process: what it stored, what it logged, and its switches (see
-    tests/smtp_sink.py): ``refuse`` recipients, ``data_451_every`` and ``delay``; ``debug``
-    logs every SMTP command."""
+    tests/smtp_sink.py): ``refuse`` recipients, ``data_451_every``, ``delay``, ``hang_up``
+    and ``pipelining`` (offered unless False); ``debug`` logs every SMTP command."""
 
-    def __init__(self, folder: Path, refuse: str = "", data_451_every: int = 0, delay: float = 0, debug: bool = True):
+    def __init__(self, folder: Path, refuse: str = "", data_451_every: int = 0, delay: float = 0, debug: bool = True,
+                 hang_up: str = "", pipelining: bool = True):  # fmt: skip
         self.port = free_port()
         self.messages_dir = folder / "messages"
         self.events_file = folder / "events.jsonl"
@@ -171,6 +172,8 @@ class SmtpSink:
             "SMTP_SINK_REFUSE": refuse,
             "SMTP_SINK_DATA_451_EVERY": str(data_451_every),
             "SMTP_SINK_DELAY": str(delay),
+            "SMTP_SINK_HANG_UP": hang_up,
+            "SMTP_SINK_PIPELINING": "1" if pipelining else "0",
         }
         with self.log.open("w") as out:
             # -d logs every SMTP command: too much for thousands of messages (debug=False).
@@ -339,3 +342,20 @@ def harness(request, tmp_path):
         yield harness
     finally:
         harness.stop()
+
+
+@pytest.fixture
+def smtp_sink(request, tmp_path, settings):
+    """The SMTP server process alone (no broker, no worker), as this process's email
+    server: the test sends in-process through Django's SMTP backend. A dict parameter
+    gives the sink's switches, as for ``harness``."""
+    sink = SmtpSink(tmp_path, **getattr(request, "param", {}))
+    try:
+        sink.wait_ready()
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        yield sink
+    finally:
+        stop(sink.process)

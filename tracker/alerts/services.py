@@ -13,9 +13,10 @@
 
 What a worker that dies leaves behind (the duplicate guarantee). Each email is recorded
 as sent by its own conditional UPDATE (``record_sent``: … WHERE claim = this worker's
-token AND status = 'sending'), committed right after the server's 250 to its DATA and
-before the next email's MAIL FROM. So at any moment at most one email is accepted by the
-server yet not recorded: the one in flight. A worker killed
+token AND status = 'sending'), committed after the server's 250 to its message and
+before the next email's message is sent (through SMTP, while the server answers the next
+email's MAIL FROM, RCPT TO and DATA, pipelined: tracker.alerts.smtp). So at any moment at
+most one email is accepted by the server yet not recorded: the one in flight. A worker killed
 - before that email's final dot: the server drops it (no 250, nothing delivered); the
   delivery is still 'sending' and is claimed again once its lease runs out: sent once;
 - after the 250, before the UPDATE commits: that one email is sent again after the lease
@@ -23,7 +24,8 @@ server yet not recorded: the one in flight. A worker killed
 - after the UPDATE: nothing is sent again.
 Marking a batch sent with one UPDATE … RETURNING after several 250s was considered and
 not done: a worker killed between them would leave every accepted but unmarked email of
-the batch to be sent again, not just the one in flight.
+the batch to be sent again, not just the one in flight. Its saving (a commit per email) is
+mostly had anyway, as each commit overlaps the server's answer to the next envelope.
 """
 
 import functools
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -41,6 +44,7 @@ from signatories.models import Action
 from tracker.alerts import rules, selectors
 from tracker.alerts.emails import build_message, smtp_connection
 from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription
+from tracker.alerts.smtp import SmtpBatch
 from tracker.models import Treaty
 from tracker.sync.models import DepositarySync
 
@@ -213,23 +217,54 @@ def send_batch(claim: Claim) -> dict[str, int]:
     so a slow relay cannot let the lease run out unnoticed while another worker sends the
     same tail again. What the emails of the batch share (the treaty's figures, each
     alert's rendered parts and MIME skeleton) is built once, on the connection's
-    ``SendTimeFacts``; each email adds only its recipient's headers and links.
+    ``SendTimeFacts``; each email adds only its recipient's headers and links. Through
+    Django's SMTP backend the emails go by ``send_over_smtp``; through any other backend
+    (the tests' outbox, files) one ``send()`` each.
     """
     outcome = {"sent": 0, "retry": 0, "failed": 0, "lost": 0}
     deliveries = Delivery.objects.filter(pk__in=claim.ids).select_related(
         "alert__treaty", "subscription__participant"
-    )
-    held = set(claim.ids)
+    ).order_by("pk")
+    held = Held(claim)
     with smtp_connection() as connection:
-        for delivery in deliveries.order_by("pk"):
-            if timezone.now() > claim.until - lease() / 4:
-                held = renew(claim)
+        if isinstance(connection, SMTPBackend):
+            send_over_smtp(deliveries, held, connection, outcome)
+            return outcome
+        for delivery in deliveries:
             if delivery.pk not in held:
                 outcome["lost"] += 1
                 continue
-            result = send_one(delivery, connection, claim.token)
-            outcome[result] += 1
+            outcome[send_one(delivery, connection, claim.token)] += 1
     return outcome
+
+
+class Held:
+    """The deliveries a worker still holds of its claim: asked before each message, it
+    renews the lease first once a quarter of it is left."""
+
+    def __init__(self, claim: Claim):
+        self.claim, self.ids = claim, set(claim.ids)
+
+    def __contains__(self, delivery_id: int) -> bool:
+        if timezone.now() > self.claim.until - lease() / 4:
+            self.ids = renew(self.claim)
+        return delivery_id in self.ids
+
+
+def send_over_smtp(deliveries, held: Held, connection, outcome: dict[str, int]) -> None:
+    """Send each delivery in two round trips, doing the worker's own work (recording the
+    previous email, building the next) while the server answers: see SmtpBatch."""
+    token = held.claim.token
+    batch = SmtpBatch(connection, outcome, record=lambda delivery_id: record_sent(delivery_id, token),
+                      failed=lambda delivery, error: failed(delivery, connection, token, error))  # fmt: skip
+    try:
+        for delivery in deliveries:
+            if delivery.pk not in held:
+                outcome["lost"] += 1
+                continue
+            batch.send(delivery)
+    finally:
+        batch.close()
 
 
 def send_one(delivery: Delivery, connection, token) -> str:
@@ -237,15 +272,28 @@ def send_one(delivery: Delivery, connection, token) -> str:
     this worker's any more when the outcome came)."""
     try:
         build_message(delivery, connection).send()
-    except PERMANENT_ERRORS as error:
-        if permanent(error):
-            return fail(delivery, token, error, repr(error))
-        return retry(delivery, token, error)
-    except OSError as error:  # smtplib's errors are OSErrors too
-        if broken(error):
-            reconnect(connection)  # the next message gets a new connection
-        return retry(delivery, token, error)
+    except (OSError, ValueError) as error:  # smtplib's errors are OSErrors too
+        return failed(delivery, connection, token, error)
     return finish(delivery, token, Delivery.Status.SENT)
+
+
+def failed(delivery: Delivery, connection, token, error: Exception) -> str:
+    """Record a failed attempt: for good after a 5xx reply or an address no email can be
+    sent to (ValueError: Django refuses it), else to be retried; a connection the server
+    broke is opened again for the next message."""
+    if isinstance(error, ValueError):
+        return fail(delivery, token, error, repr(error))
+    if broken(error) or closed(connection):
+        reconnect(connection)  # the next message gets a new connection
+    if isinstance(error, PERMANENT_ERRORS) and permanent(error):
+        return fail(delivery, token, error, repr(error))
+    return retry(delivery, token, error)
+
+
+def closed(connection) -> bool:
+    """Whether smtplib closed the connection itself (after a 421 reply, or a hang-up)."""
+    smtp = getattr(connection, "connection", None)
+    return isinstance(smtp, smtplib.SMTP) and smtp.sock is None
 
 
 def broken(error: OSError) -> bool:
