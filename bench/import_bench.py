@@ -89,6 +89,8 @@ def load_revision(revision: str):
     sys.path.insert(0, str(directory))
     spec = importlib.util.spec_from_file_location("bench_rev_imports", directory / "bench_rev_imports.py")
     module = importlib.util.module_from_spec(spec)
+    # Registered before it runs: its dataclasses look their module up in sys.modules.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 

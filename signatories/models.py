@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from signatories.names import name_key
 from tracker import models as tracker_models
-from tracker.models import Confidence, DatePrecision, Source, Treaty
+from tracker.models import Confidence, DatePrecision, Source, SourcesHistory, Treaty
 from tracker.rules import CONSENT_KINDS, DEPOSIT_KINDS, SIGNATURE_KINDS, ActionKind
 
 
@@ -179,7 +179,8 @@ class Action(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # The history also says how each save changed the sources (see SourcesHistory).
+    history = HistoricalRecords(bases=[SourcesHistory])
 
     class Meta:
         ordering = ["treaty", "date", "participant"]
@@ -285,7 +286,8 @@ class DomesticStep(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # The history also says how each save changed the sources (see SourcesHistory).
+    history = HistoricalRecords(bases=[SourcesHistory])
 
     class Meta:
         ordering = ["treaty", "date", "participant"]

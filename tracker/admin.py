@@ -21,12 +21,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from signatories.models import Action
 from tracker import imports, services, uploads
+from tracker.admin_columns import AdminStyles, OneTreatyPreselected, TreatyColumnWhenMany, short_source
 from tracker.models import RULE_FIELDS, Citation, DatePrecision, ReportedFigure, Source, Treaty
 from tracker.selectors import status_dict, treaty_status
 from tracker.sync import admin as sync_admin
 
 admin.site.site_header = "Treaty Ratification Tracker"
 admin.site.site_title = "Treaty Tracker admin"
+# The sidebar of every model took a quarter of a 1280-pixel screen, which pushed the lists'
+# key columns (an action's date) out of sight; the breadcrumbs and the home page lead on.
+admin.site.enable_nav_sidebar = False
 
 # The status numbers as the treaty's page shows them, in this order.
 STATUS_LABELS = {
@@ -85,7 +89,7 @@ def saved_already() -> None:
     """A form's ``save_m2m`` once the service set its many-to-many values, in its transaction."""
 
 
-class AuditedAdmin(SimpleHistoryAdmin):
+class AuditedAdmin(OneTreatyPreselected, TreatyColumnWhenMany, AdminStyles, SimpleHistoryAdmin):
     """An admin whose every write goes through the services (tracker.services.save_valid,
     delete_valid, delete_all): validated, kept in the model's history with who changed what
     and why, and followed by a new data version (and, for an action or a treaty, the alert
@@ -96,6 +100,8 @@ class AuditedAdmin(SimpleHistoryAdmin):
     """
 
     form = ReasonForm
+    # simple-history's list of versions, with the sources each save added or removed.
+    object_history_list_template = "admin/tracker/object_history_list.html"
     # Django 6 makes https the scheme of a URL typed without one; staff get it already.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     default_reason = "admin"
@@ -206,10 +212,13 @@ class StatusTableForm(forms.Form):
     """The upload of a status table: a CSV file, read as UTF-8 (with or without a BOM)."""
 
     file = forms.FileField(label="Status table (CSV)")
+    # Ticked at first: staff see what each row would do before anything is written.
     dry_run = forms.BooleanField(
         required=False,
+        initial=True,
         label="Dry run",
-        help_text="Check the file and report what would change; write nothing.",
+        help_text="Ticked: check the file and list what each row would create or change, writing nothing. "
+        "Untick it to import.",
     )
     reason = reason_field()
 
@@ -323,15 +332,19 @@ class TreatyAdmin(AuditedAdmin):
         ):
             raise PermissionDenied
         form = StatusTableForm(request.POST, request.FILES) if request.method == "POST" else StatusTableForm()
-        problems = []
+        problems, preview = [], None
         if form.is_valid():
             try:
                 summary = self.run_import(request, treaty, form)
             except imports.ImportRejected as rejected:
                 problems = rejected.shown  # the first 100, and how many more
             else:
-                messages.success(request, f"{form.cleaned_data['file'].name}: {summary}")
-                return redirect("admin:tracker_treaty_change", treaty.pk)
+                if not summary.dry_run:
+                    messages.success(request, f"{form.cleaned_data['file'].name}: {summary}")
+                    return redirect("admin:tracker_treaty_change", treaty.pk)
+                # The dry run's rows, and the form again to import the file for real.
+                preview = {"file": form.cleaned_data["file"].name, "summary": summary}
+                form = StatusTableForm(initial={"dry_run": False, "reason": form.cleaned_data["reason"]})
         context = {
             **self.admin_site.each_context(request),
             "title": f"Import a status table into {treaty}",
@@ -339,6 +352,7 @@ class TreatyAdmin(AuditedAdmin):
             "original": treaty,
             "form": form,
             "problems": problems,
+            "preview": preview,
         }
         return TemplateResponse(request, "admin/tracker/treaty/import_status.html", context)
 
@@ -424,23 +438,31 @@ class SourceAdmin(AuditedAdmin):
 class CitationAdmin(AuditedAdmin):
     """Which source states which fact of a treaty."""
 
-    list_display = ["treaty", "fact", "source"]
+    list_display = ["treaty", "fact", "cited_source"]
     list_select_related = ["treaty", "source"]
     list_filter = ["treaty", "fact"]
     search_fields = ["quote", "source__title", "source__publisher", "source__url"]
     autocomplete_fields = ["source"]
+
+    @admin.display(description="source", ordering="source__publisher")
+    def cited_source(self, citation):
+        return short_source(citation.source)
 
 
 @admin.register(ReportedFigure)
 class ReportedFigureAdmin(AuditedAdmin):
     """Totals sources reported, kept to show beside the computed figures."""
 
-    list_display = ["treaty", "reported_on", "figure", "qualifier", "value", "source"]
+    list_display = ["treaty", "reported_on", "figure", "qualifier", "value", "cited_source"]
     list_select_related = ["treaty", "source"]
     list_filter = ["treaty", "figure", "qualifier", "reported_on"]
     search_fields = ["figure", "note", "source__title", "source__publisher"]
     autocomplete_fields = ["source"]
     date_hierarchy = "reported_on"
+
+    @admin.display(description="source", ordering="source__publisher")
+    def cited_source(self, figure):
+        return short_source(figure.source)
 
 
 # The alerts' admin lives beside their models.

@@ -29,11 +29,13 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from signatories.models import SIGNATURE_VALUES, Action, Participant, ParticipantAlias
 from signatories.selectors import ParticipantIndex
+from tracker import services
 from tracker.bulk import bulk_update
 from tracker.models import Source, Treaty
 from tracker.rules import ActionKind
@@ -61,6 +63,11 @@ def capped(problems: list[str], limit: int = SHOWN_PROBLEMS) -> list[str]:
     return [*problems[:limit], f"… and {len(problems) - limit} more rows"]
 
 
+# A dry run lists what each row would create or change: the first this many (in the file's
+# order), then how many more. Only these are described, so a large file costs no more.
+SHOWN_CHANGES = 200
+
+
 class ImportRejected(Exception):
     """The file has bad rows; ``problems`` lists each as "row N: reason", ``shown`` the
     first 100 and how many more (``count`` in all). Nothing was written."""
@@ -73,13 +80,29 @@ class ImportRejected(Exception):
 
 
 @dataclass
+class RowChange:
+    """What one row of the file creates or changes: ``changes`` as "field: old → new"."""
+
+    line: int
+    participant: str
+    created: bool
+    changes: list[str]
+
+
+@dataclass
 class ImportSummary:
-    """What an import created, updated and left unchanged (counted in actions)."""
+    """What an import created, updated and left unchanged (counted in actions), with the
+    first SHOWN_CHANGES of those changes row by row (``rows``) and how many more there are."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    rows: list[RowChange] = field(default_factory=list)
+
+    @property
+    def more_rows(self) -> int:
+        return self.created + self.updated - len(self.rows)
 
     def __str__(self) -> str:
         text = f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
@@ -96,6 +119,7 @@ class ImportPlan:
     # (action, source URL) pairs to link, new actions included.
     links: list[tuple["PlannedAction", str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    rows: list[RowChange] = field(default_factory=list)  # the first SHOWN_CHANGES, described
     depositary: bool = False
     treaty_id: int | None = None
     checker: "ActionChecker | None" = field(default=None, repr=False)
@@ -113,7 +137,8 @@ def import_status(
     problems += plan.problems
     if problems:
         raise ImportRejected(sorted(problems, key=row_number))
-    summary = ImportSummary(len(plan.create), len(plan.update), plan.unchanged, dry_run=dry_run)
+    rows_in_order = sorted(plan.rows, key=lambda row: row.line)
+    summary = ImportSummary(len(plan.create), len(plan.update), plan.unchanged, dry_run=dry_run, rows=rows_in_order)
     if not dry_run:
         history_reason = f"import of {file_name}" + (f": {reason}" if reason else "")
         apply_plan(plan, user=user, reason=history_reason)
@@ -435,39 +460,78 @@ def plan_action(plan, treaty, participant, wanted: Wanted, existing) -> None:
     )
     if new_source:
         plan.links.append((action, details.source_url))
-    if is_new:
-        plan.create.append(action)
-    elif new_source or before != action.updatable():
-        plan.update.append(action)
-    else:
+    if not (is_new or new_source or before != action.updatable()):
         plan.unchanged += 1
+        return
+    (plan.create if is_new else plan.update).append(action)
+    if len(plan.rows) < SHOWN_CHANGES:
+        added = details.source_url if new_source else None
+        plan.rows.append(describe(wanted.row.line, participant, action, None if is_new else before, added))
+
+
+# How a dry run names the fields it would change.
+FIELD_LABELS = {name: str(Action._meta.get_field(name).verbose_name) for name in UPDATABLE_FIELDS}
+
+
+def describe(line: int, participant, action: PlannedAction, before: tuple | None, source: str | None) -> RowChange:
+    """What the row does to ``action``: a new action with its details, or each field it
+    changes ("date: 2025-10-25 → 2025-10-26"); ``before`` is None for a new one."""
+    after = action.updatable()
+    if before is None:
+        shown = [f"{action.kind.replace('_', ' ')} of {action.date}"]
+        shown += [f"{FIELD_LABELS[name]}: {value}" for name, value in zip(UPDATABLE_FIELDS, after, strict=True)
+                  if name not in ("kind", "date") and value not in (None, "") and value != NEW_DEFAULTS[name]]
+    else:
+        shown = [f"{FIELD_LABELS[name]}: {old or '—'} → {new or '—'}"
+                 for name, old, new in zip(UPDATABLE_FIELDS, before, after, strict=True) if old != new]
+    if source:
+        shown.append(f"source added: {source}")
+    return RowChange(line, str(participant), before is None, shown)
 
 
 @transaction.atomic
 def apply_plan(plan: ImportPlan, *, user, reason: str) -> None:
     """Make the planned writes in bulk, each with its audit history record, and say
     ``data_changed`` for them all (the bulk writes go around ``save_valid``): a new data
-    version, and the alert check after the commit."""
+    version, and the alert check after the commit. The history record of an action that
+    gets a source says so ("added “…”"), as a save in the admin's does."""
     # Without a user, the history names the current request's, as simple-history does.
     user = user if user is not None else Action.history.model.get_default_history_user(Action())
+    sources = sources_of(plan.links, user=user, reason=reason)
     if connection.vendor == "postgresql":
-        write_with_sql(plan, user=user, reason=reason)
+        write_with_sql(plan, user=user, reason=reason, sources=sources)
     else:
-        write_with_orm(plan, user=user, reason=reason)
-    link_sources(plan.links, user=user, reason=reason)
+        write_with_orm(plan, user=user, reason=reason, sources=sources)
+    link_sources(plan.links, sources)
     if plan.create or plan.update or plan.links:
         data_changed(actions=True)
 
 
-def link_sources(links: list[tuple[PlannedAction, str]], *, user, reason: str) -> None:
-    """Attach each source URL to its action, creating the sources not known yet."""
+def sources_of(links: list[tuple[PlannedAction, str]], *, user, reason: str) -> dict[str, Source]:
+    """The source of each URL that ``links`` cite, creating those not known yet (two queries)."""
     if not links:
-        return
+        return {}
     urls = {url for _, url in links}
-    known = {source.url: source.pk for source in Source.objects.filter(url__in=urls)}
+    known = {source.url: source for source in Source.objects.filter(url__in=urls)}
     missing = [Source(url=url) for url in sorted(urls - set(known))]  # URLs checked when parsed
     for source in bulk_create_with_history(missing, Source, default_user=user, default_change_reason=reason):
-        known[source.url] = source.pk
+        known[source.url] = source
+    return known
+
+
+def sources_added(links: list[tuple[PlannedAction, str]], sources: dict[str, Source]) -> tuple[list, list]:
+    """The actions given a source (once they have their ids) and what the history record of
+    each says of it, as ``tracker.services.sources_change`` words it: two lists, the words
+    of each source made once (a file cites the same few sources on thousands of rows)."""
+    words = {url: f"added “{services.history_label(source)}”" for url, source in sources.items()}
+    return [action.pk for action, _ in links], [words[url] for _, url in links]
+
+
+def link_sources(links: list[tuple[PlannedAction, str]], sources: dict[str, Source]) -> None:
+    """Attach each source URL to its action."""
+    if not links:
+        return
+    known = {url: source.pk for url, source in sources.items()}
     pairs = [(action.pk, known[url]) for action, url in links]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # one statement, arrays rather than 50,000 model instances
@@ -495,7 +559,7 @@ def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def write_with_sql(plan: ImportPlan, *, user, reason: str) -> None:
+def write_with_sql(plan: ImportPlan, *, user, reason: str, sources: dict[str, Source]) -> None:
     """Updates, then creations, then one history record for each: the history copies the
     rows as the database now holds them, in one INSERT … SELECT per kind of change."""
     now = timezone.now()
@@ -506,9 +570,10 @@ def write_with_sql(plan: ImportPlan, *, user, reason: str) -> None:
             update_by_copy(cursor, plan.update, now)
         if plan.create:
             create_by_copy(cursor, plan.create, plan.treaty_id, now)
+        added = sources_added(plan.links, sources)
         for actions, history_type in ((plan.update, "~"), (plan.create, "+")):
             if actions:
-                copy_history(cursor, [action.pk for action in actions], history_type, now, user, reason)
+                copy_history(cursor, [action.pk for action in actions], history_type, now, user, reason, added)
 
 
 def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
@@ -546,18 +611,21 @@ def update_by_copy(cursor, actions: list[PlannedAction], now) -> None:
     cursor.execute("DROP TABLE import_update")
 
 
-def copy_history(cursor, ids: list[int], history_type: str, now, user, reason: str) -> None:
-    """One history record for each of the actions ``ids``, as bulk_history_create writes it."""
+def copy_history(cursor, ids: list[int], history_type: str, now, user, reason: str, added: tuple[list, list]) -> None:
+    """One history record for each of the actions ``ids``, as bulk_history_create writes it,
+    with the source each was given (``added``: ids and words, see ``sources_added``)."""
     tracked = ", ".join(f"a.{quote(name)}" for name in TRACKED)
     cursor.execute(
-        f"INSERT INTO {quote(HISTORY._meta.db_table)} "
-        f"({', '.join(map(quote, TRACKED))}, history_date, history_change_reason, history_type, history_user_id) "
-        f"SELECT {tracked}, %s, %s, %s, %s FROM {quote(ACTION_TABLE)} AS a WHERE a.id = ANY(%s::bigint[]) ORDER BY a.id",
-        [now, reason, history_type, getattr(user, "pk", None), ids],
+        f"INSERT INTO {quote(HISTORY._meta.db_table)} ({', '.join(map(quote, TRACKED))}, history_date, "
+        "history_change_reason, history_type, history_user_id, history_sources_change) "
+        f"SELECT {tracked}, %s, %s, %s, %s, COALESCE(s.change, '') FROM {quote(ACTION_TABLE)} AS a "
+        "LEFT JOIN unnest(%s::bigint[], %s::text[]) AS s(id, change) ON s.id = a.id "
+        "WHERE a.id = ANY(%s::bigint[]) ORDER BY a.id",
+        [now, reason, history_type, getattr(user, "pk", None), *added, ids],
     )
 
 
-def write_with_orm(plan: ImportPlan, *, user, reason: str) -> None:
+def write_with_orm(plan: ImportPlan, *, user, reason: str, sources: dict[str, Source]) -> None:
     """The same writes through the ORM, for other databases (SQLite, for local runs)."""
 
     def model(action: PlannedAction) -> Action:
@@ -573,3 +641,8 @@ def write_with_orm(plan: ImportPlan, *, user, reason: str) -> None:
         )
         for action, row in zip(plan.create, created, strict=True):
             action.id = row.pk
+    added = dict(zip(*sources_added(plan.links, sources), strict=True))
+    if added:  # on each action's latest record: the one just written
+        latest = HISTORY.objects.filter(id__in=added).values("id").annotate(last=Max("history_id"))
+        records = [HISTORY(history_id=row["last"], history_sources_change=added[row["id"]]) for row in latest]
+        HISTORY.objects.bulk_update(records, ["history_sources_change"])

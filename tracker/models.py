@@ -340,9 +340,27 @@ class Source(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.url or f"seed article {self.seed_article}"
-        label = " — ".join(part for part in (self.publisher, self.title) if part)
-        return f"{label} ({where})" if label else where
+        # What readers see wherever a source is named: its title and publisher (or site),
+        # never the name of a file under fixtures/seeds/.
+        from tracker.wording import source_label
+
+        return source_label(self)
+
+
+class SourcesHistory(models.Model):
+    """What a history record of a row that cites sources (an action, a domestic step) keeps
+    beyond its fields: how that save changed the sources, e.g. "added “X”; removed “Y”".
+
+    simple-history diffs the fields only, so a change of sources alone would show an empty
+    "Changes" column. ``tracker.services.save_valid`` (the admin, the API) and the import
+    (``tracker.imports``) write it; the seed leaves it empty, its reason naming the file.
+    """
+
+    # db_default too: the import writes history rows with INSERT … SELECT, naming its columns.
+    history_sources_change = models.TextField(blank=True, default="", db_default="", verbose_name="sources")
+
+    class Meta:
+        abstract = True
 
 
 class Citation(models.Model):

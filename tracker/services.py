@@ -3,7 +3,8 @@ writer above them uses, and the seeding of all shipped data.
 
 ``save_valid()`` and ``delete_valid()`` are how the admin, the API and the commands write
 one row: validated, with the audit reason and user, the data version changed and (for an
-action or a treaty) the alert check queued after the commit, in one transaction.
+action or a treaty) the alert check queued after the commit, in one transaction. A change
+of an action's or a domestic step's sources is kept in its history record too.
 ``delete_sources()`` is the one way a source is deleted: a source that any record still
 cites is kept.
 
@@ -27,6 +28,7 @@ from django.db.models import ProtectedError
 from signatories import services as signatories_services
 from signatories.models import Action, DomesticStep
 from signatories.selectors import ParticipantIndex
+from tracker import writes
 from tracker.loading import (  # noqa: F401  (FIXTURES_DIR, error_text and the like: used from here too)
     FIXTURES_DIR,
     SEED_PREFIX,
@@ -42,7 +44,46 @@ from tracker.loading import (  # noqa: F401  (FIXTURES_DIR, error_text and the l
     validate_new,
 )
 from tracker.models import Citation, ReportedFigure, Source, Treaty
-from tracker.writes import audit, changes_actions, data_changed, save_valid
+from tracker.writes import audit, changes_actions, data_changed
+
+
+@transaction.atomic
+def save_valid(instance, reason: str = "", *, user=None, actions: bool | None = None, relations=None):
+    """``tracker.writes.save_valid`` (validate, save with the audit reason and user, set the
+    many-to-many ``relations``, say ``data_changed``), and for a row whose history keeps its
+    sources (``SourcesHistory``), how they changed, in the history record of this save:
+    simple-history would show a change of sources alone as a change of nothing."""
+    change = sources_change(instance, relations or {})
+    writes.save_valid(instance, reason, user=user, actions=actions, relations=relations)
+    if change:
+        latest = instance.history.order_by("-history_id").values_list("history_id", flat=True)[:1]
+        instance.history.filter(history_id__in=list(latest)).update(history_sources_change=change)
+    return instance
+
+
+def sources_change(instance, relations) -> str:
+    """How saving ``relations["sources"]`` changes the sources of ``instance``, in words:
+    "added “A”, “B”; removed “C”", or "" (no change, or a model whose history does not keep it)."""
+    history = getattr(type(instance), "history", None)
+    if "sources" not in relations or history is None or not hasattr(history.model, "history_sources_change"):
+        return ""
+    wanted = {getattr(value, "pk", value) for value in relations["sources"]}
+    cited = set(instance.sources.values_list("pk", flat=True)) if instance.pk else set()
+    names = {source.pk: history_label(source) for source in Source.objects.filter(pk__in=wanted ^ cited)}
+    labels = {pk: names.get(pk, f"source {pk}") for pk in wanted ^ cited}
+    parts = [
+        f"{verb} {', '.join(f'“{labels[pk]}”' for pk in sorted(pks, key=labels.get))}"
+        for verb, pks in (("added", wanted - cited), ("removed", cited - wanted))
+        if pks
+    ]
+    return "; ".join(parts)
+
+
+def history_label(source: Source) -> str:
+    """A source as the audit history names it: as the pages do, and with its address when
+    that name leaves it out (a page's host alone does not say which page it was)."""
+    name = str(source)
+    return name if not source.url or source.url in name else f"{name}, {source.url}"
 
 
 class SeedError(Exception):

@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+from django.apps import apps
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -219,16 +220,44 @@ def test_an_upload_passes_the_file_to_the_import_service_and_shows_its_summary(
     client, seeded, staff_member, monkeypatch
 ):
     editor = staff_member("editor")
-    fake = FakeImport(imports.ImportSummary(created=1, updated=2, unchanged=3, dry_run=True))
+    fake = FakeImport(imports.ImportSummary(created=1, updated=2, unchanged=3))
     monkeypatch.setattr(imports, "import_status", fake)
     csv = "participant,signature_date\nCôte d'Ivoire,2025-10-25\n"
-    data = {"file": upload(b"\xef\xbb\xbf" + csv.encode()), "dry_run": "on", "reason": REASON}
+    data = {"file": upload(b"\xef\xbb\xbf" + csv.encode()), "reason": REASON}  # "Dry run" unticked
     response = client.post(IMPORT_URL.format(seeded.pk), data)
     assert response.status_code == 302
     assert response.url == CHANGE_URL.format(seeded.pk)
-    assert fake.calls == [(seeded, "status.csv", csv, {"user": editor, "dry_run": True, "reason": REASON})]
+    assert fake.calls == [(seeded, "status.csv", csv, {"user": editor, "dry_run": False, "reason": REASON})]
     shown = [str(message) for message in get_messages(response.wsgi_request)]
-    assert shown == ["status.csv: 1 created, 2 updated, 3 unchanged (dry run: nothing was written)"]
+    assert shown == ["status.csv: 1 created, 2 updated, 3 unchanged"]
+
+
+def test_the_upload_form_starts_as_a_dry_run(client, seeded, staff_member):
+    staff_member("editor")
+    form = client.get(IMPORT_URL.format(seeded.pk)).context["form"]
+    assert form["dry_run"].value() is True
+
+
+def test_a_dry_run_lists_each_row_it_would_change_and_offers_the_real_import(
+    client, seeded, staff_member, monkeypatch
+):
+    staff_member("editor")
+    rows = [
+        imports.RowChange(2, "Côte d'Ivoire", False, ["date: 2025-10-25 → 2025-10-26"]),
+        imports.RowChange(5, "Azerbaijan", True, ["ratification of 2026-11-20"]),
+    ]
+    fake = FakeImport(imports.ImportSummary(created=1, updated=4, unchanged=3, dry_run=True, rows=rows))
+    monkeypatch.setattr(imports, "import_status", fake)
+    data = {"file": upload(b"participant,signature_date\n"), "dry_run": "on", "reason": REASON}
+    response = client.post(IMPORT_URL.format(seeded.pk), data)
+    assert response.status_code == 200  # the preview, not a redirect
+    assert fake.calls[0][3]["dry_run"] is True
+    html = response.content.decode()
+    assert "Dry run of status.csv: nothing was written" in html
+    assert escape("date: 2025-10-25 → 2025-10-26") in html and "ratification of 2026-11-20" in html
+    assert "… and 3 more rows to create or change" in html  # 5 changes, 2 listed
+    again = response.context["form"]
+    assert again["dry_run"].value() is False and again["reason"].value() == REASON
 
 
 def test_a_rejected_upload_lists_every_problem(client, seeded, staff_member, monkeypatch):
@@ -391,3 +420,52 @@ def test_a_link_made_after_the_confirmation_page_still_stops_the_deletion(
         client.get(url)  # shows, and so uses up, the message
     assert austria.sources.filter(pk=source.pk).exists()
     assert not LogEntry.objects.filter(object_id=str(source.pk), action_flag=DELETION).exists()
+
+
+# --- Names, lists and forms that staff read at a glance ---------------------------------
+
+
+def test_every_model_whose_name_ends_in_a_consonant_and_y_is_named_with_ies_in_the_plural():
+    models = [*apps.get_app_config("tracker").get_models(), *apps.get_app_config("signatories").get_models()]
+    for model in models:
+        singular, plural = str(model._meta.verbose_name), str(model._meta.verbose_name_plural)
+        if re.search(r"[^aeiou]y$", singular):
+            assert plural == singular[:-1] + "ies", model._meta.label
+    assert "Deliveries" in [str(m._meta.verbose_name_plural).capitalize() for m in models]
+
+
+def test_the_admin_home_lists_the_deliveries_by_their_plural(admin_client, db):
+    html = admin_client.get("/admin/").content.decode()
+    assert ">Deliveries</a>" in html and "Deliverys" not in html
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/tracker/citation/add/", "/admin/tracker/reportedfigure/add/", "/admin/tracker/subscription/add/"]
+)
+def test_every_add_form_that_asks_for_a_treaty_has_the_only_one_chosen(url, admin_client, seeded):
+    assert admin_client.get(url).context["adminform"].form["treaty"].value() == seeded.pk
+
+
+def test_the_treaty_given_in_the_address_wins_over_the_only_one(admin_client, seeded):
+    form = admin_client.get("/admin/tracker/citation/add/", {"treaty": ""}).context["adminform"].form
+    assert form["treaty"].value() in ("", None)
+
+
+def test_a_citation_list_names_its_source_without_the_address(admin_client, seeded):
+    html = admin_client.get("/admin/tracker/citation/").content.decode()
+    citation = seeded.citations.select_related("source").filter(source__publisher__gt="").first()
+    assert f'<td class="field-cited_source">{escape(citation.source.publisher)}' in html
+    assert f'<td class="field-cited_source">{escape(str(citation.source.url))}' not in html
+
+
+def test_a_deliverys_list_shows_the_first_line_of_its_error_cut_short(admin_client, seeded):
+    from tracker.alerts.models import Alert, Delivery, Subscription
+
+    subscription = Subscription.objects.create(email="reader@example.org", treaty=seeded)
+    alert = Alert.objects.create(treaty=seeded, key="threshold-20", kind="threshold")
+    error = "550 5.1.1 " + "no such mailbox " * 20 + "\nthe rest of the answer"
+    Delivery.objects.create(alert=alert, subscription=subscription, status="failed", error=error)
+    response = admin_client.get("/admin/tracker/delivery/")
+    cell = re.search(r'<td class="field-short_error">(.*?)</td>', response.content.decode()).group(1)
+    assert cell.startswith("550 5.1.1 no such mailbox") and cell.endswith("…") and len(cell) == 80
+    assert "the rest of the answer" not in cell

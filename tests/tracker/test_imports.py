@@ -15,6 +15,7 @@ from signatories.models import Action, Participant
 from tracker.imports import ImportRejected, import_status, plan_import
 from tracker.models import Source
 from tracker.selectors import treaty_status
+from tracker.services import history_label
 from tracker.status_tables import parse_table
 
 pytestmark = pytest.mark.django_db
@@ -394,3 +395,68 @@ def test_a_second_deposit_in_effect_beside_a_recorded_one_is_rejected(seeded):
         "the accession of 2026-09-01 on row 3; give withdrawn_on for the one that was withdrawn"
     ]
     assert deposits_of("Austria") == [("ratification", date(2026, 2, 1), None)]
+
+
+# --- What a dry run lists, row by row -----------------------------------------------
+
+
+def test_a_dry_run_lists_each_row_it_would_create_or_change_and_writes_nothing(seeded):
+    import_status(seeded, "first.csv", HEADER + "Austria,,ratification,2026-02-01,,,,\n")
+    history = Action.history.count()
+    text = HEADER + (
+        "Japan,2026-07-15,,,,,,\n"
+        "Austria,2025-10-25,,,,,,\n"  # as recorded: unchanged, not listed
+        "Austria,,ratification,2026-02-03,,https://example.org/at,,\n"
+    )
+    summary = import_status(seeded, "corrected.csv", text, dry_run=True)
+    assert [(row.line, row.participant, row.created) for row in summary.rows] == [
+        (2, "Japan", True),
+        (4, "Austria", False),
+    ]
+    assert summary.rows[0].changes == ["signature of 2026-07-15"]
+    assert summary.rows[1].changes == ["date: 2026-02-01 → 2026-02-03", "source added: https://example.org/at"]
+    assert summary.more_rows == 0
+    assert Action.history.count() == history
+    assert action("Austria", deposit=True).date == date(2026, 2, 1)
+
+
+def test_a_new_actions_row_names_the_details_it_brings(seeded):
+    text = HEADER + "Austria,,ratification,2026-02-01,C.N.12.2026.TREATIES-XVIII.16,,official,\n"
+    (row,) = import_status(seeded, "march.csv", text, dry_run=True).rows
+    assert row.changes == [
+        "ratification of 2026-02-01",
+        "C.N. reference: C.N.12.2026.TREATIES-XVIII.16",
+        "confidence: official",
+    ]
+
+
+def test_a_dry_run_of_a_long_file_lists_the_first_rows_and_counts_the_rest(seeded, monkeypatch):
+    from tracker import imports
+
+    monkeypatch.setattr(imports, "SHOWN_CHANGES", 2)
+    names = ["Japan", "India", "Germany"]  # none of them signed, in the seed
+    assert not Action.objects.filter(participant__name__in=names).exists()
+    text = HEADER + "".join(f"{name},2026-07-15,,,,,,\n" for name in names)
+    summary = import_status(seeded, "signatures.csv", text, dry_run=True)
+    assert [row.line for row in summary.rows] == [2, 3]
+    assert (summary.created, summary.more_rows) == (3, 1)
+
+
+def test_the_history_of_an_action_given_a_source_by_an_import_says_which(seeded):
+    import_status(seeded, "first.csv", HEADER + "Austria,,ratification,2026-02-01,,,,\n")
+    import_status(seeded, "cited.csv", HEADER + "Austria,,ratification,2026-02-01,,https://example.org/at,,\n")
+    first, cited = action("Austria", deposit=True).history.order_by("history_id")
+    source = Source.objects.get(url="https://example.org/at")
+    assert cited.history_sources_change == f"added “{history_label(source)}”"
+    assert first.history_sources_change == ""  # a file row without a source gives none
+    unchanged = action("Austria").history.latest()  # the seeded signature, not in these files
+    assert unchanged.history_sources_change == ""
+
+
+def test_the_history_of_a_new_action_names_the_source_it_starts_with(seeded):
+    import_status(seeded, "july.csv", HEADER + "Japan,2026-07-15,,,,https://example.org/jp,,\n")
+    record = action("Japan").history.get()
+    assert (record.history_type, record.history_sources_change) == (
+        "+",
+        f"added “{history_label(Source.objects.get(url='https://example.org/jp'))}”",
+    )

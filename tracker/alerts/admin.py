@@ -7,20 +7,33 @@ workers only, and are read-only here.
 """
 
 from django.contrib import admin
+from django.utils import formats
+from django.utils.text import Truncator
 
+from tracker.admin_columns import AdminStyles, OneTreatyPreselected, TreatyColumnWhenMany
 from tracker.alerts import subscriptions
 from tracker.alerts.models import Alert, Delivery, DeliveryAttempt, Subscription
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["email", "treaty", "participant", "confirmed_at", "unsubscribed_at", "created_at"]
+class SubscriptionAdmin(OneTreatyPreselected, TreatyColumnWhenMany, AdminStyles, admin.ModelAdmin):
+    # One column says where the subscription stands (two dates side by side did not fit a
+    # 1280-pixel screen); the filters find the unconfirmed and the unsubscribed.
+    list_display = ["email", "treaty", "participant", "standing", "created_at"]
     list_filter = ["treaty", ("confirmed_at", admin.EmptyFieldListFilter), ("unsubscribed_at", admin.EmptyFieldListFilter)]
     list_select_related = ["treaty", "participant"]
     # A participant's followers can be found by its name: a participant is deleted only once
     # they are gone (Subscription.participant is PROTECT; its delete page names them).
     search_fields = ["email", "participant__name"]
     autocomplete_fields = ["participant"]
+
+    @admin.display(description="status", ordering="confirmed_at")
+    def standing(self, subscription):
+        if subscription.unsubscribed_at:
+            return f"unsubscribed on {formats.date_format(subscription.unsubscribed_at)}"
+        if subscription.confirmed_at:
+            return f"confirmed on {formats.date_format(subscription.confirmed_at)}"
+        return "not confirmed yet"
 
     def save_model(self, request, obj, form, change):
         subscriptions.save_subscription(obj)
@@ -33,7 +46,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(TreatyColumnWhenMany, AdminStyles, admin.ModelAdmin):
     list_display = ["key", "treaty", "kind", "state", "created_at", "fanned_out_at"]
     list_filter = ["treaty", "kind", "state"]
     list_select_related = ["treaty"]
@@ -58,10 +71,11 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    """Every attempt's outcome; failed deliveries show the SMTP error."""
+class DeliveryAdmin(AdminStyles, admin.ModelAdmin):
+    """Every attempt's outcome; failed deliveries show the SMTP error (its first line in the
+    list, all of it on the delivery's page)."""
 
-    list_display = ["alert", "subscription", "status", "attempts", "sent_at", "error"]
+    list_display = ["alert_key", "email", "status", "attempts", "sent_at", "short_error"]
     list_filter = ["status", "alert__treaty", "alert__kind"]
     list_select_related = ["alert", "subscription"]
     search_fields = ["subscription__email", "alert__key", "error"]
@@ -70,3 +84,15 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="alert", ordering="alert__key")
+    def alert_key(self, delivery):
+        return delivery.alert.key
+
+    @admin.display(description="email", ordering="subscription__email")
+    def email(self, delivery):
+        return delivery.subscription.email
+
+    @admin.display(description="error")
+    def short_error(self, delivery):
+        return Truncator((delivery.error.splitlines() or [""])[0]).chars(80)

@@ -111,6 +111,7 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "deliveries"
         constraints = [models.UniqueConstraint(fields=["alert", "subscription"], name="delivery_once_per_recipient")]
         indexes = [
             models.Index(fields=["id"], name="delivery_open", condition=Q(status__in=["pending", "sending"])),

@@ -11,13 +11,14 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from signatories.models import DepositaryEntry, Statement
+from tracker.admin_columns import AdminStyles, TreatyColumnWhenMany
 from tracker.models import EndNote
 from tracker.sync.models import DepositarySync
 from tracker.sync.tasks import sync_depositary
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Shown, never edited by hand."""
+class ReadOnlyAdmin(TreatyColumnWhenMany, AdminStyles, admin.ModelAdmin):
+    """Shown, never edited by hand. (The treaty column as every list shows it: tracker.admin_columns.)"""
 
     def has_add_permission(self, request, obj=None):
         return False
