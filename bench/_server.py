@@ -212,13 +212,15 @@ def clean_up(server: subprocess.Popen | None, database: str, redis_url: str, var
             shutil.rmtree(var_dir, ignore_errors=True)
 
 
-def describe(args, base: str) -> str:
-    """The header line of the results: server, CONN_MAX_AGE, wrk's settings and the CPUs."""
+def describe(args, base: str, kept: str = "best") -> str:
+    """The header line of the results: server, CONN_MAX_AGE, wrk's settings, which round is
+    kept and the CPUs."""
     conn_max_age = args.conn_max_age if args.conn_max_age is not None else DEFAULT_CONN_MAX_AGE
     return (
         f"gunicorn {args.workers} sync workers on {base}, CONN_MAX_AGE {conn_max_age}; "
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, {args.rounds} round(s), "
-        f"best kept; {os.cpu_count()} CPUs shared by wrk, gunicorn, PostgreSQL and Redis"
+        f"{kept} kept; {os.cpu_count()} CPUs shared by wrk, gunicorn, PostgreSQL and Redis; "
+        f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
 
 

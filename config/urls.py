@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from tracker import downloads, feeds, views
+from tracker import catalogue, downloads, embeds, feeds, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,7 +12,13 @@ urlpatterns = [
     path("treaties/<slug:slug>/participants.json", downloads.participants_json, name="participants-json"),
     path("treaties/<slug:slug>/feed.atom", feeds.ActionsFeed(), name="actions-feed"),
     path("treaties/<slug:slug>/calendar.ics", feeds.key_dates_calendar, name="key-dates-calendar"),
+    # For other sites: an image of the treaty's progress, and its headline to frame.
+    path("treaties/<slug:slug>/badge.svg", embeds.badge, name="treaty-badge"),
+    path("treaties/<slug:slug>/embed/", embeds.embed, name="treaty-embed"),
     path("participants/<str:key>/", views.participant_page, name="participant"),
+    path("downloads/", catalogue.downloads, name="downloads"),
+    path("sources/", catalogue.sources, name="sources"),
+    path("favicon.ico", catalogue.favicon, name="favicon"),
     path("healthz/", views.healthz, name="healthz"),
     path("api/", include("tracker.api.urls")),
     path("alerts/", include("tracker.alerts.urls")),

@@ -45,6 +45,7 @@ class Summary:
     instruments_deposited: int
     instruments_counted: int
     threshold_reached_on: date | None
+    threshold_reached_on_or_before: bool
     entry_into_force_on: date | None
     entry_into_force_on_or_before: bool
     signature_closes_on: date | None
@@ -73,6 +74,18 @@ class TreatyLine:
     treaty: Treaty
     status: Summary
     rule_words: str
+    rule: rules.TreatyRule | None = None
+
+    def entry_into_force_for(self, actions: list[rules.ActionRecord]) -> rules.Day | None:
+        """The date the treaty enters (or entered) into force for a participant with these
+        ``actions`` under it, as rules.status_as_of gives it: none without an instrument in
+        effect on the line's day, nor before the threshold is reached."""
+        day, reached = self.status.as_of, self.status.threshold_reached_on
+        held = [action for action in actions if action.on <= day and action.binds and action.effective_on(day)]
+        if self.rule is None or reached is None or not held:
+            return None
+        threshold = rules.Day(reached, self.status.threshold_reached_on_or_before)
+        return rules.entry_into_force_for(self.rule, rules.joined_on(held), threshold)
 
     @property
     def progress(self) -> float:
@@ -89,9 +102,10 @@ def treaty_lines(day: date) -> list[TreatyLine]:
     requires = required_keys(treaties.values())
     changes = last_changes()
     summaries: dict[int, Summary] = {}
+    rules_of: dict[int, rules.TreatyRule | None] = {}
     # Conventions before their protocols: a protocol's rule holds its convention's date.
     for layer in layers(treaties):
-        rules_of = {pk: rule_of(treaties[pk], summaries, requires) for pk in layer}
+        rules_of |= {pk: rule_of(treaties[pk], summaries, requires) for pk in layer}
         keys = {pk: line_key(treaties[pk], rules_of[pk], changes.get(pk)) for pk in layer}
         found = safe_cache.get_many(list(keys.values()))
         held = {pk: span.on(day) for pk in layer for span in found.get(keys[pk], ()) if span.holds(day)}
@@ -101,7 +115,7 @@ def treaty_lines(day: date) -> list[TreatyLine]:
         safe_cache.set_many(kept, timeout=LINE_TIMEOUT)
         summaries |= held | {pk: span.summary for pk, span in computed.items()}
     return [
-        TreatyLine(treaty, summaries[treaty.pk], wording.treaty_rule_words(treaty))
+        TreatyLine(treaty, summaries[treaty.pk], wording.treaty_rule_words(treaty), rules_of[treaty.pk])
         for treaty in sorted(treaties.values(), key=lambda t: (t.slug != FEATURED, t.short_title))
     ]
 

@@ -4,8 +4,10 @@ Views stay thin: they read the ``as_of`` date and the table's query parameters, 
 selectors for a snapshot, and render. Whole pages are cached (tracker.pagecache).
 """
 
+from html import escape
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,7 +15,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from signatories.models import Participant, RegionalGroup
-from tracker import charts, home_table, overview, tables, wording
+from tracker import charts, home_table, overview, rules, table_rows, tables, wording
+from tracker.catalogue import cited
 from tracker.models import Treaty
 from tracker.pagecache import CALENDAR, cached_page, choice, free_text, iso_date
 from tracker.selectors import (
@@ -85,22 +88,46 @@ TABLE_PARAMS = {
 }
 
 
-@cached_page(as_of=iso_date)
+# The home page's list: a search, a status and an order (tracker.home_table). A value
+# the list does not know is served as sent, never stored, and the page says so.
+HOME_PARAMS = {
+    "q": free_text,
+    "status": choice(home_table.STATUS_FILTERS),
+    "ordering": choice(home_table.ORDERINGS),
+}
+
+
+@cached_page(as_of=iso_date, **HOME_PARAMS)
 def home(request):
-    """The featured treaty's headline, then every tracked treaty in one table.
+    """The featured treaty's headline, then every tracked treaty in one table, which a
+    visitor searches, filters by status and sorts.
 
     The table's statuses are computed together (tracker.overview: a fixed number of
     queries, however many treaties the depositary import brought); only the featured
     treaty has the full headline, with the sources' other figures and the last read of the
-    depositary.
+    depositary. The search and the filter run over those lines in Python.
     """
     as_of = parse_as_of(request.GET.get("as_of"), timezone.localdate(timezone.now(), CALENDAR))
     lines = overview.treaty_lines(as_of.day)
+    asked = {name: request.GET.get(name, "").strip() for name in HOME_PARAMS}
+    finding = {
+        "q": asked["q"],
+        "status": asked["status"].lower() if asked["status"].lower() in home_table.STATUS_FILTERS else "",
+        "ordering": asked["ordering"].lower() if asked["ordering"].lower() in home_table.ORDERINGS else "",
+    }
+    shown = home_table.select(lines, **finding)
     featured = lines[0].treaty if lines and lines[0].treaty.slug == overview.FEATURED else None
+    filtered = bool(finding["q"] or finding["status"])
     context = {
-        "featured": featured_card(featured, as_of.day) if featured else None,
+        "featured": featured_card(featured, as_of.day) if featured and not filtered else None,
         "lines": lines,
-        "table_rows": mark_safe(home_table.rows(lines, as_of.query)),  # every text escaped there
+        "shown": shown,
+        "finding": finding,
+        "filtered": filtered,
+        "problems": home_table.problems(asked),
+        "status_filters": home_table.STATUS_FILTERS,
+        "orderings": home_table.ORDERINGS,
+        "table_rows": mark_safe(home_table.rows(shown, as_of.query)),  # every text escaped there
         "as_of": as_of,
         "last_changed": last_changed(),
     }
@@ -128,7 +155,12 @@ def treaty_page(request, slug):
     card = headline(treaty, as_of)
     snap = card["snap"]
     query = tables.TableQuery.from_params(request.GET)
-    world_map = render_world_map(snap.rows, link=participant_url)
+    # One reverse() for the map's 200 links rather than one each: they differ only by the key.
+    map_url = reverse("participant", args=["--key--"])
+    world_map = render_world_map(
+        snap.rows,
+        link=lambda row: map_url.replace("--key--", (row.participant.iso_alpha3 or row.participant.slug).lower()),
+    )
     context = {
         "treaty": treaty,
         "snap": snap,
@@ -138,6 +170,7 @@ def treaty_page(request, slug):
         "off_map": [(row, off_map_label(row, as_of.day)) for row in world_map.off_map],
         "status_labels": STANDING_LABELS,
         "timeline": charts.timeline_svg(snap),
+        "timeline_rows": charts.figure_rows(snap.timeline),
         "rows": tables.apply(snap.rows, query),
         "query": query,
         "groups": RegionalGroup.choices,
@@ -146,8 +179,23 @@ def treaty_page(request, slug):
         "citations": treaty.citations.select_related("source"),
         "reported_figures": treaty.reported_figures.select_related("source"),
         "end_notes": list(treaty.end_notes.order_by("id")),
+        "embed": embed_snippets(treaty),
     }
     return render(request, "tracker/treaty.html", context)
+
+
+def embed_snippets(treaty: Treaty) -> dict:
+    """The code a news site copies to show the treaty's headline or badge (tracker.embeds),
+    with the site's public address (SITE_URL), not the address this request came by."""
+    site = settings.SITE_URL.rstrip("/")
+    frame = site + reverse("treaty-embed", args=[treaty.slug])
+    badge = site + reverse("treaty-badge", args=[treaty.slug])
+    page = site + reverse("treaty", args=[treaty.slug])
+    title = escape(f"{treaty.short_title}: where it stands")
+    return {
+        "iframe": f'<iframe src="{frame}" title="{title}" width="100%" height="560" style="border:0" loading="lazy"></iframe>',
+        "badge": f'<a href="{page}"><img src="{badge}" alt="{title}" height="20"></a>',
+    }
 
 
 def off_map_label(row, day) -> str:
@@ -166,12 +214,75 @@ def participant_page(request, key):
     as_of = parse_as_of(request.GET.get("as_of"), timezone.localdate(timezone.now(), CALENDAR))
     history = participant_history(participant, as_of.day)
     records = depositary_records(participant, [entry["treaty"].pk for entry in history["treaties"]])
+    # Every treaty's status from the home page's list (kept in the cache for the days it
+    # holds): the date a treaty is in force for this participant needs its general date.
+    lines = {line.treaty.pk: line for line in overview.treaty_lines(as_of.day)} if history["treaties"] else {}
     for entry in history["treaties"]:
         entry.update(records.get(entry["treaty"].pk, {}))
         for action in entry["actions"]:
             action.withdrawal = withdrawal_of(action, as_of.day)
+        for item in (*entry["actions"], *entry["steps"]):
+            # Short titles as links: a long URL in a cell made rows hundreds of pixels tall on a phone.
+            item.cited = cited(item.sources.all())
+        entry["standing"] = standing_of(entry["actions"], as_of.day, lines.get(entry["treaty"].pk), participant)
     context = {"participant": participant, "as_of": as_of} | history
     return render(request, "tracker/participant.html", context)
+
+
+# The summary's standings, named as the map's legend and colours name them (palette.css).
+STANDING_WORDS = {
+    "in_force": "In force for it",
+    "deposited": "Instrument deposited",
+    "signed": "Signed",
+    "withdrawn": "Withdrawn",
+    "not_signed": "No signature or instrument in effect",
+}
+
+
+def standing_of(actions, day, line: overview.TreatyLine | None = None, participant=None) -> dict:
+    """Where a participant stands under one treaty on ``day``, from its actions there (already
+    read) and the treaty's line on the home page: its standing, and the steps that say so,
+    each with its date ("signed 25 Oct 2025", "in force for it since 1 Mar 2026")."""
+    signature = next((a for a in actions if a.is_signature and a.in_effect_on(day)), None)
+    instrument = next((a for a in actions if a.binds and a.in_effect_on(day)), None)
+    in_force = line.entry_into_force_for(own_records(actions, participant)) if line and instrument else None
+    steps = []
+    if signature is not None:
+        steps.append(step("signed", signature.date, signature.on_or_before))
+    if instrument is not None and instrument is not signature:
+        steps.append(step(f"{instrument.get_kind_display().lower()} deposited", instrument.date, instrument.on_or_before))
+    elif instrument is None and signature is not None:
+        steps.append(step("no instrument deposited yet"))
+    if in_force is not None:
+        words = "in force for it since" if in_force.on <= day else "enters into force for it on"
+        steps.append(step(words, in_force.on, in_force.on_or_before))
+    for action in actions:
+        if action.withdrawal:
+            verb = "took effect" if action.withdrawal["in_effect"] else "takes effect"
+            words = f"{action.get_kind_display().lower()} withdrawn, the withdrawal {verb} on"
+            steps.append(step(words, action.withdrawal["takes_effect_on"]))
+    if in_force is not None and in_force.on <= day:
+        standing = "in_force"
+    elif instrument is not None:
+        standing = "deposited"
+    elif signature is not None:
+        standing = "signed"
+    else:
+        standing = "withdrawn" if any(a.withdrawal and a.withdrawal["in_effect"] for a in actions) else "not_signed"
+    return {"standing": standing, "label": STANDING_WORDS[standing], "steps": steps}
+
+
+def own_records(actions, participant) -> list[rules.ActionRecord]:
+    """One participant's actions as the rules engine reads them (its own, already known:
+    no query for each action's participant)."""
+    return [
+        rules.ActionRecord(participant.pk, rules.ActionKind(a.kind), a.date, participant.is_reio, a.withdrawn_on, a.on_or_before)
+        for a in actions
+    ]
+
+
+def step(words: str, on=None, on_or_before: bool = False) -> dict:
+    return {"words": words, "on": on, "on_or_before": on_or_before}
 
 
 def withdrawal_of(action, day) -> dict | None:
@@ -200,20 +311,8 @@ def find_participant(key: str) -> Participant:
     return found
 
 
-def participant_url(row) -> str:
-    participant = row.participant
-    return reverse("participant", args=[(participant.iso_alpha3 or participant.slug).lower()])
-
-
-SORT_LABELS = {
-    "name": "Participant",
-    "group": "UN regional group",
-    "signature": "Signed",
-    "instrument": "Instrument",
-    "deposit": "Deposited",
-    "in_force": "In force for it",
-    "confidence": "Confidence",
-}
+# The sortable columns: all but the sources, named as the rows' cells name them.
+SORT_LABELS = {key: label for key, label in table_rows.LABELS.items() if key != "sources"}
 
 
 def sort_columns(query: tables.TableQuery, as_of_query: str) -> list[dict]:

@@ -46,7 +46,7 @@ def test_home_page_shows_the_status_of_each_treaty(client, seeded, django_assert
 
 def test_home_page_says_where_a_source_reported_a_different_figure(client, seeded):
     html = " ".join(client.get("/").content.decode().split())
-    assert "The depositary reported 72 signatories on 27 October 2025" in html
+    assert "treaties.un.org reported 72 signatories on 27 Oct 2025" in html  # named by its site
     assert "68 are recorded here" in html
 
 
@@ -214,7 +214,8 @@ def test_a_date_of_entry_into_force_is_shown_on_or_before_when_it_derives_from_s
             assert stat(html, "entry_into_force_precision") == "on or before"
     html = client.get("/treaties/hanoi-convention/").content.decode()
     first = html[html.index(f'<tr data-iso3="{deposits[0].participant.iso_alpha3}"') :]
-    assert f"<td>{in_the_table}</td>" in first[: first.index("</tr>")]
+    row = re.sub(r"</?time[^>]*>", "", first[: first.index("</tr>")])  # the date's markup aside
+    assert f'<td data-label="In force for it">{in_the_table}</td>' in row
 
 
 def test_remaining_is_zero_after_a_withdrawal_once_the_treaty_is_in_force(client, seeded):
@@ -226,3 +227,40 @@ def test_remaining_is_zero_after_a_withdrawal_once_the_treaty_is_in_force(client
     first.save()
     html = client.get("/").content.decode()
     assert (stat(html, "instruments_counted"), stat(html, "remaining"), stat(html, "parties")) == ("39", "0", "39")
+
+
+def standing(html: str, treaty: str) -> tuple[str, str]:
+    """The participant page's summary for ``treaty``: its standing, and its steps in words."""
+    item = re.search(rf'<li data-treaty="{treaty}" data-standing="(\w+)">(.*?)</li>', html, re.S)
+    assert item, f"no summary for {treaty}"
+    words = re.sub(r"<[^>]+>", "", item.group(2))
+    return item.group(1), " ".join(words.split())
+
+
+def test_the_participant_page_opens_with_where_it_stands_under_each_treaty(client, seeded):
+    signed_on = seeded.actions.get(participant__iso_alpha3="AZE", kind="signature").date
+    html = client.get("/participants/aze/").content.decode()
+    assert html.index('class="standings"') < html.index("<h3>With the depositary</h3>")
+    status, words = standing(html, "hanoi-convention")
+    assert status == "signed"
+    assert words == f"Hanoi Convention Signed signed {signed_on.day} {signed_on:%b %Y}; no instrument deposited yet"
+
+
+def test_the_participant_summary_names_the_instrument_once_deposited(client, seeded):
+    deposit(seeded, "Azerbaijan", "2026-11-20")
+    status, words = standing(client.get("/participants/aze/").content.decode(), "hanoi-convention")
+    assert status == "deposited"
+    assert words.endswith("ratification deposited 20 Nov 2026")
+    before, _ = standing(client.get("/participants/aze/?as_of=2026-11-19").content.decode(), "hanoi-convention")
+    assert before == "signed"
+
+
+def test_the_participant_page_shows_sources_by_title_and_dates_that_do_not_wrap(client, seeded):
+    html = client.get("/participants/aze/").content.decode()
+    table = html[html.index('<table class="compact actions') : html.index("</table>")]
+    url = "https://www.trend.az/azerbaijan/politics/4151684.html"
+    assert f">{url}<" not in html  # the link, not the address, is what a reader sees
+    assert re.search(rf'<a href="{re.escape(url)}" title="[^"]*">[^<]{{1,60}}</a>', html)
+    assert '<time class="date" datetime="2025-10-25">' in table
+    cells = re.findall(r"<td( [^>]*)?>", table)
+    assert cells and all("data-label=" in (attributes or "") for attributes in cells)
