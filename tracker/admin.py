@@ -247,12 +247,12 @@ class TreatyAdmin(AuditedAdmin):
 
     list_display = ["short_title", "depositary_reference", "adopted_on", "signature_closes_on", "threshold",
                     "entry_into_force_stated_on", "depositary_as_at"]
-    search_fields = ["short_title", "title", "slug", "depositary_reference"]
+    search_fields = ["short_title", "title", "slug", "depositary_reference", "subject"]
     prepopulated_fields = {"slug": ["short_title"]}
     actions = [sync_admin.sync_now]
     description_fields = [
         "short_title", "slug", "title", "depositary_reference", "depositary_url",
-        "adopted_on", "adoption_place", "adoption_instrument", "signature_venues",
+        "adopted_on", "adoption_place", "adoption_instrument", "signature_venues", "subject",
     ]  # fmt: skip
     # What the depositary's page states: the import sets them, every page again.
     depositary_fields = ["entry_into_force_stated_on", "entry_into_force_stated_article", "registration",

@@ -123,9 +123,9 @@ STATUS_TESTS = {
 
 
 def searchable(line: TreatyLine) -> str:
-    """What a search reads: the names, the full title (which names the subject) and the reference."""
+    """What a search reads: the names, the full title, the depositary's subject and the reference."""
     treaty = line.treaty
-    return " ".join((treaty.short_title, treaty.title, treaty.depositary_reference, treaty.slug)).casefold()
+    return " ".join((treaty.short_title, treaty.title, treaty.subject, treaty.depositary_reference, treaty.slug)).casefold()
 
 
 def matches(line: TreatyLine, words: list[str]) -> bool:

@@ -165,6 +165,12 @@ class Treaty(models.Model):
         max_length=200, blank=True, help_text="The article it cites, e.g. “article 17(1)”."
     )
     adoption_place = models.CharField(max_length=100, blank=True, help_text="Where the text was adopted.")
+    subject = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The subject of the depositary's chapter that holds the treaty, as its status page heads it "
+        "(e.g. DISARMAMENT); visitors find the treaty by it.",
+    )
     registration = models.CharField(max_length=200, blank=True, help_text="Its UN registration, as the depositary gives it.")
     depositary_as_at = models.DateTimeField(
         null=True, blank=True, help_text="The “status as at” time of the depositary page last imported."

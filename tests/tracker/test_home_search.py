@@ -179,3 +179,19 @@ def test_before_it_opens_a_treaty_s_row_says_when_signature_opens_not_until_when
     row = row[: row.index("</tr>")]
     assert 'opens <time class="date" datetime="2025-10-25">25 Oct 2025</time>' in row
     assert "open until" not in row
+
+
+def test_a_treaty_imported_from_the_depositary_is_found_by_its_chapter_s_subject(client, seeded):
+    from django.core.management import call_command
+
+    from tests.tracker.sync.test_import_page import PAGES
+    from tracker.models import Treaty
+
+    call_command("import_untc", str(PAGES / "ottawa.html"), "--slug", "ottawa")
+    call_command("import_untc", str(PAGES / "crpd.html"), "--slug", "crpd")
+    assert Treaty.objects.get(slug="ottawa").subject == "DISARMAMENT"  # the page's chapter heading
+    html = client.get("/?q=disarmament").content.decode()
+    assert '<tr data-treaty="ottawa"' in html
+    assert '<tr data-treaty="crpd"' not in html and '<tr data-treaty="hanoi-convention"' not in html
+    html = client.get("/?q=human+rights").content.decode()
+    assert '<tr data-treaty="crpd"' in html and '<tr data-treaty="ottawa"' not in html

@@ -167,6 +167,7 @@ def find_or_create_treaty(page: StatusPage, slug: str | None, url: str, reason: 
         depositary_url=url if url.startswith(("http://", "https://")) else canonical_url(page, url),
         adopted_on=header.adopted_on,
         adoption_place=header.adopted_place,
+        subject=header.chapter_title,
     )
     return save_valid(treaty, reason=reason), True
 
@@ -204,6 +205,7 @@ def update_treaty(treaty: Treaty, page: StatusPage, url: str, reason: str, user)
         "depositary_reference": header.reference,
         "adopted_on": header.adopted_on,
         "adoption_place": header.adopted_place,
+        "subject": header.chapter_title,
         "depositary_url": url if url.startswith(("http://", "https://")) else "",
     }
     if treaty.title == treaty.slug:  # a treaty set_rule created before its page was imported
