@@ -14,6 +14,7 @@ from django.templatetags.static import static
 from signatories.models import Action, DomesticStep
 from tracker.models import Citation, ReportedFigure, Source, Treaty
 from tracker.pagecache import cached_page
+from tracker.wording import site_of, source_name
 
 
 @cached_page
@@ -61,18 +62,10 @@ def shortened(text: str, length: int = SHORT) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-def source_label(source: Source) -> str:
-    """A source as a table cell names it, short: its title, else its publisher, else its
-    site; never the name of a file the project ships."""
-    if source.title:
-        return shortened(source.title)
-    if source.publisher:
-        return source.publisher
-    return site_of(source.url) or "An untitled source"
-
-
-def site_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").removeprefix("www.")
+def short_label(source: Source) -> str:
+    """A source as a table cell names it, short: its title cut, else who it is
+    (wording.source_name); never the name of a file the project ships."""
+    return shortened(source.title) if source.title else source_name(source)
 
 
 def short_address(url: str) -> str:
@@ -87,7 +80,7 @@ def cited(sources) -> list[dict]:
     seen: dict[str, int] = {}
     found = []
     for source in sources:
-        label = source_label(source)
+        label = short_label(source)
         seen[label] = seen.get(label, 0) + 1
         shown = f"{label} ({seen[label]})" if seen[label] > 1 else label
         found.append({"label": shown, "url": source.url, "title": str(source)})
@@ -105,7 +98,7 @@ def sources(request):
             if source.title
             else short_address(source.url)
             if source.url
-            else source_label(source)
+            else short_label(source)
         )
         rows.append({"source": source, "label": label, "facts": facts})
     rows.sort(key=lambda row: -row["facts"])  # stable: publisher, title order within a count

@@ -8,8 +8,7 @@ functions write the same markup in a few milliseconds. Every text is escaped.
 from datetime import date
 from html import escape
 
-from django.urls import reverse
-
+from tracker import links
 from tracker.overview import TreatyLine
 from tracker.timetravel import shown
 
@@ -52,12 +51,12 @@ def signature_cell(line: TreatyLine) -> str:
     return "closed " + timed(closes, day(closes)) if closes else "no deadline"
 
 
-def row(line: TreatyLine, query: str, around: tuple[str, str] | None = None) -> str:
+def row(line: TreatyLine, query: str, page=None) -> str:
     """One treaty's row; ``query`` is the page's own ``as_of`` query, kept in the links;
-    ``around``, the treaty page's address around its slug (``treaty_address``)."""
+    ``page`` gives the treaty page's address from a slug (links.reverse_once)."""
     treaty, status = line.treaty, line.status
-    before, after = around or treaty_address()
-    link = f"{before}{treaty.slug}{after}" + (f"?{query}" if query else "")
+    page = page or links.reverse_once("treaty")
+    link = page(treaty.slug) + (f"?{query}" if query else "")
     reference = f' <small class="reference">{escape(treaty.depositary_reference)}</small>' if treaty.depositary_reference else ""
     counted = f'<span data-stat="instruments_counted">{status.instruments_counted}</span>'
     if status.threshold:
@@ -72,20 +71,9 @@ def row(line: TreatyLine, query: str, around: tuple[str, str] | None = None) -> 
     )
 
 
-# Stands for a slug in the one address reversed per page: 600 calls of reverse() took
-# 40 ms, the whole table's markup the rest of it a few.
-PLACEHOLDER = "treaty-slug-placeholder"
-
-
-def treaty_address() -> tuple[str, str]:
-    """The treaty page's address before and after its slug."""
-    before, _, after = reverse("treaty", args=[PLACEHOLDER]).partition(PLACEHOLDER)
-    return before, after
-
-
 def rows(lines: list[TreatyLine], query: str) -> str:
-    around = treaty_address()
-    return "\n".join(row(line, query, around) for line in lines)
+    page = links.reverse_once("treaty")
+    return "\n".join(row(line, query, page) for line in lines)
 
 
 # --- Finding a treaty: ``?q=&status=&ordering=`` -------------------------------------

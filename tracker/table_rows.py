@@ -10,15 +10,13 @@ stack a row's cells, each under its name; each date is a ``<time class="date">``
 never wraps.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date
 from functools import cache
 from html import escape
-from urllib.parse import quote
-
-from django.urls import reverse
 
 from signatories.models import Action, RegionalGroup
+from tracker import links
 from tracker.models import DatePrecision, Source
 from tracker.rules import ActionKind
 from tracker.snapshots import ParticipantRow
@@ -35,10 +33,6 @@ LABELS = {
     "sources": "Sources",
 }
 NONE = "—"
-# A participant's key in its page's URL stands here in the reversed URL, then is replaced.
-KEY = "key-of-the-participant"
-
-
 @cache
 def kind_labels() -> dict[str, str]:
     """What ``get_kind_display`` says of each kind of action: the choices are code, so they
@@ -67,9 +61,9 @@ class RowWriter:
     """Writes rows with what every row shares worked out once: the column names, the
     participant pages' URL, each source's label."""
 
-    def __init__(self, labels: dict[str, str], participant_url: str):
+    def __init__(self, labels: dict[str, str]):
         self.labels = {key: escape(label) for key, label in (LABELS | labels).items()}
-        self.participant_url = participant_url
+        self.participant_url = links.participant_links()
         self.source_labels: dict[int, str] = {}
 
     def td(self, key: str, content: str, extra: str = "") -> str:
@@ -78,8 +72,7 @@ class RowWriter:
 
     def row(self, row: ParticipantRow) -> str:
         participant = row.participant
-        key = (participant.iso_alpha3 or participant.slug).lower()
-        href = escape(self.participant_url.replace(KEY, quote(key, safe="-._~")))
+        href = escape(self.participant_url(participant))
         in_force = (
             dated(row.entry_into_force_on, row.entry_into_force_on_or_before)
             if row.entry_into_force_on
@@ -150,16 +143,10 @@ def deposit_date(row: ParticipantRow) -> str:
     return NONE
 
 
-def rows_html(
-    rows: Iterable[ParticipantRow],
-    labels: dict[str, str] | None = None,
-    url: Callable[[str], str] | None = None,
-) -> str:
+def rows_html(rows: Iterable[ParticipantRow], labels: dict[str, str] | None = None) -> str:
     """The ``<tr>`` of each row, as one string of markup in which every text is escaped.
 
     ``labels`` names the columns by their keys (tables.SORT_KEYS, and "sources"), as the
-    header does; ``url`` gives a participant's page from its key (default: the
-    ``participant`` URL), reversed once for all the rows."""
-    participant_url = (url or (lambda key: reverse("participant", args=[key])))(KEY)
-    writer = RowWriter(labels or {}, participant_url)
+    header does."""
+    writer = RowWriter(labels or {})
     return "\n".join(writer.row(row) for row in rows)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from signatories.models import Participant, RegionalGroup
-from tracker import charts, home_table, overview, rules, table_rows, tables, wording
+from tracker import charts, home_table, links, overview, rules, table_rows, tables, wording
 from tracker.catalogue import cited
 from tracker.models import Treaty
 from tracker.pagecache import CALENDAR, cached_page, choice, free_text, iso_date
@@ -155,12 +155,8 @@ def treaty_page(request, slug):
     card = headline(treaty, as_of)
     snap = card["snap"]
     query = tables.TableQuery.from_params(request.GET)
-    # One reverse() for the map's 200 links rather than one each: they differ only by the key.
-    map_url = reverse("participant", args=["--key--"])
-    world_map = render_world_map(
-        snap.rows,
-        link=lambda row: map_url.replace("--key--", (row.participant.iso_alpha3 or row.participant.slug).lower()),
-    )
+    page_of = links.participant_links()
+    world_map = render_world_map(snap.rows, link=lambda row: page_of(row.participant))
     context = {
         "treaty": treaty,
         "snap": snap,

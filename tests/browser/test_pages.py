@@ -16,8 +16,6 @@ pytestmark = pytest.mark.integration
 
 TREATY = "/treaties/hanoi-convention/"
 PHONE = {"width": 390, "height": 844}
-# Each shape of the map reads like "France: signed".
-MAP_LABEL = re.compile(r"^\S.*: \S.*$")
 
 
 def stat(scope, key: str) -> str:
@@ -45,23 +43,6 @@ def table_iso3(page) -> list[str]:
         "rows => rows.map(row => row.dataset.iso3)"
     )
     return sorted(code for code in codes if code)
-
-
-def focused(page) -> dict:
-    """What has the keyboard focus: its aria-label, whether it is in the map, its ISO code."""
-    return page.evaluate(
-        """() => {
-            const element = document.activeElement;
-            const shape = element && (element.closest('[data-iso3]') || element.querySelector('[data-iso3]'));
-            return {
-                tag: element ? element.tagName.toLowerCase() : null,
-                label: element ? element.getAttribute('aria-label') : null,
-                // Inside the map: a shape, not the <svg> itself.
-                inMap: !!(element && !element.matches('svg.world-map') && element.closest('svg.world-map')),
-                iso3: shape ? shape.getAttribute('data-iso3') : null,
-            };
-        }"""
-    )
 
 
 def assert_no_script_errors(page):
